@@ -1,0 +1,58 @@
+"""What the bot's pure logic asks the IO shell to do.
+
+The game core and the command router return these plain values; the shell stores message
+actions in the outbox and timer actions in the timers table, in the same transaction as the
+new state. Nothing here performs IO.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SendMessage:
+    """Send ``text`` to the chat. ``ref`` names the message so a later EditMessage can find it."""
+
+    text: str
+    keyboard: dict[str, Any] | None = None
+    ref: str | None = None
+
+
+@dataclass(frozen=True)
+class EditMessage:
+    """Edit the message sent earlier under ``ref`` (skipped if it never reached VK)."""
+
+    ref: str
+    text: str
+    keyboard: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class AnswerCallback:
+    """Answer a button press; ``text`` shows as a snackbar (None just stops the spinner)."""
+
+    callback_id: str
+    user_id: int
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class SetTimer:
+    """Fire a timer event named ``name`` at ``due``; ``token`` lets a stale firing be told apart."""
+
+    name: str
+    due: datetime
+    token: str
+
+
+@dataclass(frozen=True)
+class CancelTimers:
+    """Drop every pending timer of this chat (the game ended or moved on)."""
+
+
+MessageAction = SendMessage | EditMessage | AnswerCallback
+TimerAction = SetTimer | CancelTimers
+Action = MessageAction | TimerAction

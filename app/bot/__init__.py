@@ -1,0 +1,1 @@
+"""The bot service: consume updates, apply them in one transaction each, send via the outbox."""

@@ -1,0 +1,47 @@
+"""Apply one update in one transaction: dedupe by event_id, route, queue the outbox, commit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.bot.router import Router
+from app.repositories import events, outbox
+from app.vk.updates import parse_update
+
+log = logging.getLogger(__name__)
+
+
+class UpdateHandler:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        routers: Sequence[Router],
+        on_commit: Callable[[int], None],
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._routers = routers
+        self._on_commit = on_commit
+
+    async def __call__(self, raw: Any) -> None:
+        update = parse_update(raw)  # MalformedUpdate propagates: the consumer dead-letters it
+        extra = {"event_id": update.event_id, "peer_id": update.peer_id}
+        queued = False
+        async with self._sessionmaker.begin() as session:
+            if not await events.mark_processed(session, update.event_id):
+                log.info("duplicate update ignored", extra=extra)
+                return
+            now = datetime.now(UTC)
+            for router in self._routers:
+                actions = await router.route(session, update, now)
+                if actions is not None:
+                    await outbox.add(session, update.peer_id, actions)
+                    queued = bool(actions)
+                    break
+        log.debug("update applied", extra=extra)
+        if queued:
+            self._on_commit(update.peer_id)

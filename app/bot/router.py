@@ -1,0 +1,58 @@
+"""Route a parsed update to the feature that handles it.
+
+A router gets the open transaction, the update and the current time, and returns the message
+actions to queue in the outbox. Each feature (help now, the game later) is one router; the
+:class:`Dispatcher` asks them in turn, like aiogram's routers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.actions import AnswerCallback, MessageAction, SendMessage
+from app.bot import texts
+from app.bot.commands import Command, parse_command
+from app.vk.updates import MessageEvent, MessageNew, Update
+
+
+class Router(Protocol):
+    async def route(
+        self, session: AsyncSession, update: Update, now: datetime
+    ) -> Sequence[MessageAction] | None:
+        """Handle the update and return actions, or None to let the next router try."""
+
+
+class HelpRouter:
+    """`/help`, `/rules` and the greeting when the bot is added to a chat."""
+
+    def __init__(self, group_id: int) -> None:
+        self._group_id = group_id
+
+    async def route(
+        self, session: AsyncSession, update: Update, now: datetime
+    ) -> Sequence[MessageAction] | None:
+        if not isinstance(update, MessageNew):
+            return None
+        if update.action_type == "chat_invite_user" and update.action_member_id == -self._group_id:
+            return [SendMessage(texts.GREETING)]
+        command = parse_command(update.text)
+        if command is Command.HELP:
+            return [SendMessage(texts.HELP)]
+        if command is Command.RULES:
+            return [SendMessage(texts.RULES)]
+        return None
+
+
+class FallbackRouter:
+    """Last in line: every callback press gets an answer, so no client spinner hangs."""
+
+    async def route(
+        self, session: AsyncSession, update: Update, now: datetime
+    ) -> Sequence[MessageAction] | None:
+        if isinstance(update, MessageEvent):
+            return [AnswerCallback(update.callback_id, update.user_id, None)]
+        return []

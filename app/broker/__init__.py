@@ -1,0 +1,1 @@
+"""RabbitMQ: the topology (topology.py) is declared in exactly one place."""

@@ -1,0 +1,1 @@
+"""Postgres access: engine and session factory (engine.py), schema (models.py), repositories."""

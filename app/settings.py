@@ -1,0 +1,152 @@
+"""The one typed settings object of every Znatoki service.
+
+Configuration comes only from environment variables (secrets never live in git). Every
+service loads the same :class:`Settings` and names the variables it cannot run without, so a
+missing or invalid value stops the service at start with one message naming the variable
+instead of failing later in the middle of a game.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+LogFormat = Literal["auto", "text", "json"]
+
+
+class ConfigError(SystemExit):
+    """Raised (and exits with status 2) when the environment cannot configure a service."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(2)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class Settings(BaseSettings):
+    """All environment variables of the product; see `.env.example` for each one."""
+
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    amqp_url: str | None = Field(default=None, alias="AMQP_URL")
+    vk_token: SecretStr | None = Field(default=None, alias="VK_TOKEN")
+    vk_group_id: int | None = Field(default=None, alias="VK_GROUP_ID", gt=0)
+    vk_api_url: str = Field(default="https://api.vk.com/method", alias="VK_API_URL")
+    vk_api_version: str = Field(default="5.199", alias="VK_API_VERSION")
+    vk_longpoll_wait: int = Field(default=25, alias="VK_LONGPOLL_WAIT", ge=1, le=90)
+    admin_email: str | None = Field(default=None, alias="ADMIN_EMAIL")
+    admin_password: SecretStr | None = Field(default=None, alias="ADMIN_PASSWORD")
+    admin_host: str = Field(default="127.0.0.1", alias="ADMIN_HOST")
+    admin_port: int = Field(default=8080, alias="ADMIN_PORT", ge=1, le=65535)
+    log_level: LogLevel = Field(default="INFO", alias="LOG_LEVEL")
+    log_format: LogFormat = Field(default="auto", alias="LOG_FORMAT")
+    update_shards: int = Field(default=4, alias="UPDATE_SHARDS", ge=1, le=256)
+    bot_prefetch: int = Field(default=64, alias="BOT_PREFETCH", ge=1, le=10_000)
+
+    @field_validator("database_url")
+    @classmethod
+    def _asyncpg_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("postgresql+asyncpg://"):
+            raise ValueError("must start with postgresql+asyncpg://")
+        return value
+
+    @field_validator("amqp_url")
+    @classmethod
+    def _amqp_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("amqp://", "amqps://")):
+            raise ValueError("must start with amqp:// or amqps://")
+        return value
+
+    @field_validator("vk_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @classmethod
+    def load(cls, *required: str) -> Settings:
+        """Read the environment; `required` names the variables this service cannot run without."""
+        try:
+            settings = cls()
+        except ValidationError as exc:
+            problems = []
+            for error in exc.errors():
+                name = str(error["loc"][0]) if error["loc"] else "?"
+                problems.append(f"{name}: {error['msg']}")
+            raise ConfigError("Invalid configuration: " + "; ".join(problems)) from None
+        missing = [name for name in required if getattr(settings, name.lower()) in (None, "")]
+        if missing:
+            raise ConfigError(
+                "Missing required environment variable(s): "
+                + ", ".join(missing)
+                + " (see .env.example)"
+            )
+        return settings
+
+    # Typed access to values a service declared as required in load(): no Optional checks
+    # scattered through the services.
+    @property
+    def dsn(self) -> str:
+        return _required(self.database_url, "DATABASE_URL")
+
+    @property
+    def broker_url(self) -> str:
+        return _required(self.amqp_url, "AMQP_URL")
+
+    @property
+    def token(self) -> str:
+        return _required(self.vk_token.get_secret_value() if self.vk_token else None, "VK_TOKEN")
+
+    @property
+    def group_id(self) -> int:
+        if self.vk_group_id is None:
+            raise ConfigError("Missing required environment variable(s): VK_GROUP_ID")
+        return self.vk_group_id
+
+    def describe(self) -> dict[str, object]:
+        """The effective configuration without secrets, for the one start-up log line."""
+        shown: dict[str, object] = {}
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            key = field.alias or name.upper()
+            if isinstance(value, SecretStr):
+                shown[key] = "***" if value.get_secret_value() else ""
+            elif isinstance(value, str) and "://" in value:
+                shown[key] = _hide_password(value)
+            else:
+                shown[key] = value
+        return shown
+
+
+def _required(value: str | None, name: str) -> str:
+    if not value:
+        raise ConfigError(f"Missing required environment variable(s): {name}")
+    return value
+
+
+def _hide_password(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not at:
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
+
+
+def fail(error: ConfigError) -> None:
+    """Print the configuration error for an operator and exit without a traceback."""
+    print(f"znatoki: {error.message}", file=sys.stderr)
+    raise SystemExit(2)

@@ -1,0 +1,286 @@
+"""The VK API client: the one place that speaks VK's HTTP wire format.
+
+Calls are form-encoded POSTs to ``{api_url}/{method}`` carrying ``v`` and the token;
+JSON-valued parameters (keyboard, event_data) travel as JSON strings. Only transport errors,
+HTTP 5xx and VK errors 6 and 10 are retried, with jittered exponential backoff; everything
+else surfaces at once as a typed :class:`~app.vk.errors.VKAPIError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from app.vk.errors import VKAPIError, VKError, VKTransportError, error_for
+
+log = logging.getLogger(__name__)
+
+ParamValue = str | int | float | bool | None | Mapping[str, Any] | Sequence[Any]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Jittered exponential backoff: attempt n waits uniform(0, min(cap, base * 2**n))."""
+
+    attempts: int = 5
+    base_delay: float = 0.2
+    max_delay: float = 5.0
+
+    def delay(self, attempt: int) -> float:
+        return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+
+
+NO_RETRY = RetryPolicy(attempts=1)
+
+
+@dataclass(frozen=True)
+class LongPollServer:
+    key: str
+    server: str
+    ts: str
+
+
+@dataclass(frozen=True)
+class LongPollResult:
+    """One long-poll answer: either new updates and ts, or a ``failed`` code (1, 2, 3, 4)."""
+
+    ts: str | None
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    failed: int | None = None
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    peer_id: int
+    message_id: int
+    conversation_message_id: int | None
+
+
+@dataclass(frozen=True)
+class VKUser:
+    id: int
+    first_name: str
+    last_name: str
+
+
+@dataclass(frozen=True)
+class ExecuteResult:
+    """The slots of an ``execute`` batch; a failed call is ``False`` plus an entry in errors."""
+
+    response: list[Any]
+    errors: list[dict[str, Any]]
+
+
+def encode_params(params: Mapping[str, ParamValue]) -> dict[str, str]:
+    """VK takes form fields: JSON objects as JSON strings, lists comma-joined, no Nones."""
+    encoded: dict[str, str] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            encoded[key] = "1" if value else "0"
+        elif isinstance(value, Mapping):
+            encoded[key] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        elif isinstance(value, list | tuple):
+            encoded[key] = ",".join(str(item) for item in value)
+        else:
+            encoded[key] = str(value)
+    return encoded
+
+
+class VKClient:
+    """Typed calls to the VK API over one shared :class:`aiohttp.ClientSession`."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        token: str,
+        *,
+        api_url: str = "https://api.vk.com/method",
+        version: str = "5.199",
+        retry: RetryPolicy = RetryPolicy(),
+        timeout: float = 10.0,
+    ) -> None:
+        self._session = session
+        self._token = token
+        self._api_url = api_url.rstrip("/")
+        self._version = version
+        self._retry = retry
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+
+    async def call_raw(self, method: str, params: Mapping[str, ParamValue]) -> dict[str, Any]:
+        """POST one method and return VK's whole JSON body, retrying what is safe to retry."""
+        form = encode_params(params) | {"v": self._version}
+        headers = {"Authorization": f"Bearer {self._token}"}
+        for attempt in range(self._retry.attempts):
+            try:
+                body = await self._post(method, form, headers)
+                error = body.get("error")
+                if isinstance(error, dict):
+                    raise error_for(
+                        int(error.get("error_code", 0)), str(error.get("error_msg", ""))
+                    )
+                return body
+            except (VKTransportError, VKAPIError) as exc:
+                retryable = isinstance(exc, VKTransportError) or exc.retryable
+                if not retryable or attempt + 1 >= self._retry.attempts:
+                    raise
+                delay = self._retry.delay(attempt)
+                log.warning("%s failed (%s), retry %d in %.2fs", method, exc, attempt + 1, delay)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable: the retry loop returns or raises")
+
+    async def call(self, method: str, **params: ParamValue) -> Any:
+        """Call a method and return the ``response`` field."""
+        return (await self.call_raw(method, params)).get("response")
+
+    async def _post(
+        self, method: str, form: dict[str, str], headers: dict[str, str]
+    ) -> dict[str, Any]:
+        url = f"{self._api_url}/{method}"
+        try:
+            async with self._session.post(
+                url, data=form, headers=headers, timeout=self._timeout
+            ) as response:
+                if response.status >= 500:
+                    raise VKTransportError(f"{method}: HTTP {response.status}")
+                if response.status != 200:
+                    raise VKTransportError(f"{method}: unexpected HTTP {response.status}")
+                body = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError) as exc:
+            raise VKTransportError(f"{method}: {type(exc).__name__}: {exc}") from exc
+        if not isinstance(body, dict):
+            raise VKTransportError(f"{method}: body is not a JSON object")
+        return body
+
+    # Typed methods --------------------------------------------------------------------------
+
+    async def get_long_poll_server(self, group_id: int) -> LongPollServer:
+        response = await self.call("groups.getLongPollServer", group_id=group_id)
+        return LongPollServer(
+            key=str(response["key"]), server=str(response["server"]), ts=str(response["ts"])
+        )
+
+    async def long_poll(self, server: LongPollServer, ts: str, wait: int) -> LongPollResult:
+        """One Bots Long Poll request; transport errors raise VKTransportError, unretried."""
+        params = {"act": "a_check", "key": server.key, "ts": ts, "wait": str(wait)}
+        timeout = aiohttp.ClientTimeout(total=wait + 10)
+        try:
+            async with self._session.get(server.server, params=params, timeout=timeout) as resp:
+                if resp.status != 200:
+                    raise VKTransportError(f"long poll: HTTP {resp.status}")
+                body = await resp.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError) as exc:
+            raise VKTransportError(f"long poll: {type(exc).__name__}: {exc}") from exc
+        return parse_long_poll(body)
+
+    async def send_message(
+        self,
+        peer_id: int,
+        text: str,
+        *,
+        random_id: int,
+        keyboard: Mapping[str, Any] | None = None,
+    ) -> SentMessage:
+        """``messages.send`` in the ``peer_ids`` form, which also returns the message's cmid."""
+        response = await self.call(
+            "messages.send",
+            peer_ids=str(peer_id),
+            random_id=random_id,
+            message=text,
+            keyboard=keyboard,
+            disable_mentions=1,
+            dont_parse_links=1,
+        )
+        return parse_sent_message(response, peer_id)
+
+    async def edit_message(
+        self,
+        peer_id: int,
+        conversation_message_id: int,
+        text: str,
+        *,
+        keyboard: Mapping[str, Any] | None = None,
+    ) -> None:
+        await self.call(
+            "messages.edit",
+            peer_id=peer_id,
+            conversation_message_id=conversation_message_id,
+            message=text,
+            keyboard=keyboard,
+            disable_mentions=1,
+            dont_parse_links=1,
+        )
+
+    async def send_event_answer(
+        self, event_id: str, user_id: int, peer_id: int, snackbar: str | None = None
+    ) -> None:
+        event_data = {"type": "show_snackbar", "text": snackbar[:90]} if snackbar else None
+        await self.call(
+            "messages.sendMessageEventAnswer",
+            event_id=event_id,
+            user_id=user_id,
+            peer_id=peer_id,
+            event_data=event_data,
+        )
+
+    async def get_conversation_members(self, peer_id: int) -> list[VKUser]:
+        response = await self.call("messages.getConversationMembers", peer_id=peer_id)
+        return [_user(profile) for profile in response.get("profiles", [])]
+
+    async def get_users(self, user_ids: Sequence[int]) -> list[VKUser]:
+        if not user_ids:
+            return []
+        response = await self.call("users.get", user_ids=list(user_ids))
+        return [_user(item) for item in response]
+
+    async def execute(self, code: str) -> ExecuteResult:
+        body = await self.call_raw("execute", {"code": code})
+        response = body.get("response")
+        slots = response if isinstance(response, list) else [response]
+        return ExecuteResult(response=slots, errors=list(body.get("execute_errors") or []))
+
+
+def _user(item: Mapping[str, Any]) -> VKUser:
+    return VKUser(
+        id=int(item["id"]),
+        first_name=str(item.get("first_name", "")),
+        last_name=str(item.get("last_name", "")),
+    )
+
+
+def parse_sent_message(response: Any, peer_id: int) -> SentMessage:
+    """Read either form of the messages.send response."""
+    if isinstance(response, int):
+        return SentMessage(peer_id=peer_id, message_id=response, conversation_message_id=None)
+    if isinstance(response, list) and response and isinstance(response[0], dict):
+        item = response[0]
+        if isinstance(item.get("error"), dict):
+            error = item["error"]
+            raise error_for(int(error.get("code", 0)), str(error.get("description", "")))
+        cmid = item.get("conversation_message_id")
+        return SentMessage(
+            peer_id=int(item.get("peer_id", peer_id)),
+            message_id=int(item.get("message_id", 0)),
+            conversation_message_id=int(cmid) if cmid is not None else None,
+        )
+    raise VKError(f"unexpected messages.send response: {response!r}")
+
+
+def parse_long_poll(body: Any) -> LongPollResult:
+    if not isinstance(body, dict):
+        raise VKTransportError("long poll: body is not a JSON object")
+    if "failed" in body:
+        ts = body.get("ts")
+        return LongPollResult(ts=str(ts) if ts is not None else None, failed=int(body["failed"]))
+    updates = body.get("updates")
+    if "ts" not in body or not isinstance(updates, list):
+        raise VKTransportError(f"long poll: unexpected body {str(body)[:200]}")
+    return LongPollResult(ts=str(body["ts"]), updates=updates)

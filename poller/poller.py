@@ -1,0 +1,166 @@
+"""The long-poll loop: VK updates → RabbitMQ, with the cursor saved only after confirms.
+
+Order of effects for every batch: publish each update (persistent, mandatory, publisher
+confirms) → wait for every confirm → save the new ``ts`` in Postgres. A crash anywhere before
+the save makes the next start re-read the batch from the old ``ts``: nothing is lost, and the
+repeats are dropped downstream by ``event_id``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from aio_pika.abc import AbstractExchange
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.broker.topology import routing_key, update_message
+from app.failpoints import failpoint
+from app.repositories import cursor
+from app.vk.client import LongPollResult, LongPollServer, RetryPolicy, VKClient
+from app.vk.errors import VKError
+from app.vk.updates import envelope_event_id, peer_id_of
+
+log = logging.getLogger(__name__)
+
+POLL_BACKOFF = RetryPolicy(attempts=0, base_delay=0.5, max_delay=30.0)
+
+
+@dataclass(frozen=True)
+class Step:
+    """What to do after a long-poll answer."""
+
+    ts: str
+    refresh_key: bool = False
+    take_server_ts: bool = False
+    publish: bool = False
+
+
+def next_step(current_ts: str, result: LongPollResult) -> Step:
+    """VK's rules for ``failed``: 1 new ts, 2 new key keep ts, 3 (and 4) new key and ts."""
+    if result.failed is None:
+        return Step(ts=result.ts or current_ts, publish=True)
+    if result.failed == 1:
+        return Step(ts=result.ts or current_ts)
+    if result.failed == 2:
+        return Step(ts=current_ts, refresh_key=True)
+    return Step(ts=current_ts, refresh_key=True, take_server_ts=True)
+
+
+def event_id_for(update: Any) -> str:
+    """The de-duplication key; an update without one gets a stable digest of its body."""
+    event_id = envelope_event_id(update)
+    if event_id is not None:
+        return event_id
+    body = json.dumps(update, sort_keys=True, ensure_ascii=False).encode()
+    return "sha1:" + hashlib.sha1(body, usedforsecurity=False).hexdigest()
+
+
+class Poller:
+    def __init__(
+        self,
+        vk: VKClient,
+        group_id: int,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        exchange: AbstractExchange,
+        *,
+        shards: int,
+        wait: int = 25,
+        backoff: RetryPolicy = POLL_BACKOFF,
+    ) -> None:
+        self._vk = vk
+        self._group_id = group_id
+        self._sessionmaker = sessionmaker
+        self._exchange = exchange
+        self._shards = shards
+        self._wait = wait
+        self._backoff = backoff
+        self.published = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        server = await self._until(stop, self._server)
+        if server is None:
+            return
+        async with self._sessionmaker() as session:
+            ts = await cursor.load(session, self._group_id) or server.ts
+        log.info("long polling from ts=%s", ts)
+        failures = 0
+        while not stop.is_set():
+            try:
+                result = await self._poll_or_stop(server, ts, stop)
+                if result is None:
+                    return
+                step = next_step(ts, result)
+                if step.refresh_key:
+                    log.info("long poll failed=%s: refreshing the key", result.failed)
+                    server = await self._vk.get_long_poll_server(self._group_id)
+                    if step.take_server_ts:
+                        log.warning("long poll history lost: continuing from ts=%s", server.ts)
+                ts = server.ts if step.take_server_ts else step.ts
+                if step.publish and result.updates:
+                    await self._publish(result.updates)
+                    failpoint("poller.after_publish")
+                await self._save(ts)
+                failures = 0
+            except (VKError, OSError) as exc:
+                failures += 1
+                delay = self._backoff.delay(min(failures, 8))
+                log.warning("long poll error (%s); retry in %.1fs", exc, delay)
+                await _sleep_or_stop(delay, stop)
+
+    async def _server(self) -> LongPollServer:
+        return await self._vk.get_long_poll_server(self._group_id)
+
+    async def _until(self, stop: asyncio.Event, call: Any) -> LongPollServer | None:
+        failures = 0
+        while not stop.is_set():
+            try:
+                server: LongPollServer = await call()
+                return server
+            except (VKError, OSError) as exc:
+                failures += 1
+                delay = self._backoff.delay(min(failures, 8))
+                log.warning("groups.getLongPollServer failed (%s); retry in %.1fs", exc, delay)
+                await _sleep_or_stop(delay, stop)
+        return None
+
+    async def _poll_or_stop(
+        self, server: LongPollServer, ts: str, stop: asyncio.Event
+    ) -> LongPollResult | None:
+        """A long-poll request that a stop signal cuts short (nothing is lost: ts is not saved)."""
+        poll = asyncio.ensure_future(self._vk.long_poll(server, ts, self._wait))
+        stopped = asyncio.ensure_future(stop.wait())
+        await asyncio.wait([poll, stopped], return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if not poll.done():
+            poll.cancel()
+            return None
+        return poll.result()
+
+    async def _publish(self, updates: list[Any]) -> None:
+        """Publish a batch concurrently; returns only when the broker confirmed every message."""
+        publishes = []
+        for update in updates:
+            peer_id = peer_id_of(update)
+            message = update_message(update, event_id_for(update), peer_id)
+            publishes.append(
+                self._exchange.publish(
+                    message, routing_key=routing_key(peer_id, self._shards), mandatory=True
+                )
+            )
+        await asyncio.gather(*publishes)
+        self.published += len(updates)
+
+    async def _save(self, ts: str) -> None:
+        async with self._sessionmaker.begin() as session:
+            await cursor.save(session, self._group_id, ts)
+
+
+async def _sleep_or_stop(delay: float, stop: asyncio.Event) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=delay)

@@ -1,0 +1,102 @@
+"""Shared fixtures: a real Postgres database migrated with Alembic, a real RabbitMQ.
+
+The database is created once per test run under a unique name and built with
+``alembic upgrade head``, so every run also tests the migrations. Tests that need a clean
+slate use the ``db`` fixture, which truncates the tables.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import aio_pika
+import asyncpg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from alembic import command
+from alembic.config import Config
+from app.broker import topology
+from app.db.engine import create_engine, create_sessionmaker
+from tests.helpers import REPO_ROOT
+
+ADMIN_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config(str(REPO_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(REPO_ROOT / "alembic"))
+    config.set_main_option("sqlalchemy.url", database_url)
+    config.attributes["configure_logger"] = False
+    return config
+
+
+async def _admin(sql: str) -> None:
+    conn = await asyncpg.connect(ADMIN_DSN)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    name = f"znatoki_test_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    base = ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    url = f"{base}/{name}"
+    command.upgrade(alembic_config(url), "head")
+    yield url
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url, pool_size=5)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_sessionmaker(engine)
+
+
+# Tables whose rows are reference data and survive between tests.
+KEEP_TABLES = {"alembic_version", "questions"}
+
+
+@pytest.fixture
+async def db(engine: AsyncEngine) -> AsyncEngine:
+    """A database with every non-reference table emptied."""
+    async with engine.begin() as conn:
+        rows = await conn.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        )
+        tables = [name for (name,) in rows if name not in KEEP_TABLES]
+        if tables:
+            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    return engine
+
+
+@pytest.fixture
+def amqp_url() -> str:
+    return AMQP_URL
+
+
+@pytest.fixture
+async def broker(amqp_url: str) -> AsyncIterator[aio_pika.abc.AbstractRobustConnection]:
+    """A RabbitMQ connection with Znatoki's queues deleted first, so each test starts empty."""
+    connection = await aio_pika.connect_robust(amqp_url)
+    channel = await connection.channel()
+    for shard in range(64):
+        await channel.queue_delete(topology.shard_queue_name(shard))
+    await channel.queue_delete(topology.DEAD_LETTER_QUEUE)
+    await channel.close()
+    yield connection
+    await connection.close()

@@ -1,0 +1,37 @@
+import pytest
+
+from app.bot.commands import Command, parse_command, strip_mention
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("/help", Command.HELP),
+        ("  /HELP  ", Command.HELP),
+        ("[club123|@znatoki] /help", Command.HELP),
+        ("[club123|Знатоки], /help", Command.HELP),
+        ("[public77|bot] помощь", Command.HELP),
+        ("/help@club123", Command.HELP),
+        ("/rules", Command.RULES),
+        ("/start", Command.START),
+        ("старт", Command.START),
+        ("Старт!", Command.START),
+        ("/начать", Command.START),
+        ("[club1|@bot] /start", Command.START),
+        ("/stop", Command.STOP),
+        ("/info", Command.INFO),
+        ("", None),
+        ("   ", None),
+        ("help me please", Command.HELP),
+        ("what is /help", None),
+        ("Пушкин", None),
+        ("[id5|Вася] /start", None),
+    ],
+)
+def test_parse_command(text: str, command: Command | None) -> None:
+    assert parse_command(text) is command
+
+
+def test_strip_mention_only_strips_a_leading_community_mention() -> None:
+    assert strip_mention("[club1|@bot] ответ") == "ответ"
+    assert strip_mention("ответ [club1|@bot]") == "ответ [club1|@bot]"
