@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     log_format: LogFormat = Field(default="auto", alias="LOG_FORMAT")
     update_shards: int = Field(default=4, alias="UPDATE_SHARDS", ge=1, le=256)
     bot_prefetch: int = Field(default=64, alias="BOT_PREFETCH", ge=1, le=10_000)
+    game_rounds: int = Field(default=6, alias="GAME_ROUNDS", ge=1, le=50)
+    game_lobby_seconds: int = Field(default=60, alias="GAME_LOBBY_SECONDS", ge=1, le=3600)
+    game_discussion_seconds: int = Field(default=60, alias="GAME_DISCUSSION_SECONDS", ge=1, le=3600)
+    game_pick_seconds: int = Field(default=30, alias="GAME_PICK_SECONDS", ge=1, le=3600)
+    game_answer_seconds: int = Field(default=60, alias="GAME_ANSWER_SECONDS", ge=1, le=3600)
+    game_pause_seconds: int = Field(default=3, alias="GAME_PAUSE_SECONDS", ge=0, le=600)
 
     @field_validator("database_url")
     @classmethod

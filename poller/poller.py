@@ -9,7 +9,6 @@ repeats are dropped downstream by ``event_id``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import logging
@@ -19,6 +18,7 @@ from typing import Any
 from aio_pika.abc import AbstractExchange
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.aio import wait_any
 from app.broker.topology import routing_key, update_message
 from app.failpoints import failpoint
 from app.repositories import cursor
@@ -111,7 +111,7 @@ class Poller:
                 failures += 1
                 delay = self._backoff.delay(min(failures, 8))
                 log.warning("long poll error (%s); retry in %.1fs", exc, delay)
-                await _sleep_or_stop(delay, stop)
+                await wait_any(stop, seconds=delay)
 
     async def _server(self) -> LongPollServer:
         return await self._vk.get_long_poll_server(self._group_id)
@@ -126,7 +126,7 @@ class Poller:
                 failures += 1
                 delay = self._backoff.delay(min(failures, 8))
                 log.warning("groups.getLongPollServer failed (%s); retry in %.1fs", exc, delay)
-                await _sleep_or_stop(delay, stop)
+                await wait_any(stop, seconds=delay)
         return None
 
     async def _poll_or_stop(
@@ -159,8 +159,3 @@ class Poller:
     async def _save(self, ts: str) -> None:
         async with self._sessionmaker.begin() as session:
             await cursor.save(session, self._group_id, ts)
-
-
-async def _sleep_or_stop(delay: float, stop: asyncio.Event) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=delay)

@@ -15,11 +15,11 @@ from collections.abc import AsyncIterator, Iterator
 import aio_pika
 import asyncpg
 import pytest
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from alembic import command
-from alembic.config import Config
 from app.broker import topology
 from app.db.engine import create_engine, create_sessionmaker
 from tests.helpers import REPO_ROOT

@@ -42,7 +42,8 @@ class ServiceProcess:
         return self
 
     async def _read(self) -> None:
-        assert self.proc is not None and self.proc.stderr is not None
+        assert self.proc is not None
+        assert self.proc.stderr is not None
         while line := await self.proc.stderr.readline():
             async with self._new_line:
                 self.lines.append(line.decode(errors="replace").rstrip())

@@ -23,10 +23,10 @@ Handler = Callable[[Any], Awaitable[None]]
 
 
 class UpdateConsumer:
-    def __init__(self, queues: list[AbstractQueue], handler: Handler) -> None:
+    def __init__(self, queues: list[AbstractQueue], handler: Handler, lanes: Lanes) -> None:
         self._queues = queues
         self._handler = handler
-        self._lanes = Lanes()
+        self._lanes = lanes
         self._tags: list[tuple[AbstractQueue, str]] = []
 
     async def start(self) -> None:
@@ -42,7 +42,6 @@ class UpdateConsumer:
             except Exception:  # the channel may already be gone; unacked work is requeued
                 log.warning("could not cancel consumer %s", tag)
         self._tags.clear()
-        await self._lanes.join()
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         # Everything before the first await runs in delivery order: keep submit() here.

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.bot.effects import AfterCommit, Effects, persist
 from app.bot.router import Router
-from app.repositories import events, outbox
+from app.repositories import events
 from app.vk.updates import parse_update
 
 log = logging.getLogger(__name__)
@@ -21,16 +22,16 @@ class UpdateHandler:
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
         routers: Sequence[Router],
-        on_commit: Callable[[int], None],
+        after_commit: AfterCommit,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._routers = routers
-        self._on_commit = on_commit
+        self._after_commit = after_commit
 
     async def __call__(self, raw: Any) -> None:
         update = parse_update(raw)  # MalformedUpdate propagates: the consumer dead-letters it
         extra = {"event_id": update.event_id, "peer_id": update.peer_id}
-        queued = False
+        effects = Effects(update.peer_id)
         async with self._sessionmaker.begin() as session:
             if not await events.mark_processed(session, update.event_id):
                 log.info("duplicate update ignored", extra=extra)
@@ -39,9 +40,7 @@ class UpdateHandler:
             for router in self._routers:
                 actions = await router.route(session, update, now)
                 if actions is not None:
-                    await outbox.add(session, update.peer_id, actions)
-                    queued = bool(actions)
+                    effects = await persist(session, update.peer_id, actions)
                     break
         log.debug("update applied", extra=extra)
-        if queued:
-            self._on_commit(update.peer_id)
+        self._after_commit(effects)

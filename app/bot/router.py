@@ -1,8 +1,8 @@
 """Route a parsed update to the feature that handles it.
 
-A router gets the open transaction, the update and the current time, and returns the message
-actions to queue in the outbox. Each feature (help now, the game later) is one router; the
-:class:`Dispatcher` asks them in turn, like aiogram's routers.
+A router gets the open transaction, the update and the current time, and returns the actions
+(messages to send, timers to set) that the handler persists in the same transaction. Each
+feature is one router and the handler asks them in turn, like aiogram's routers.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actions import AnswerCallback, MessageAction, SendMessage
+from app.actions import Action, AnswerCallback, SendMessage
 from app.bot import texts
 from app.bot.commands import Command, parse_command
 from app.vk.updates import MessageEvent, MessageNew, Update
@@ -22,7 +22,7 @@ from app.vk.updates import MessageEvent, MessageNew, Update
 class Router(Protocol):
     async def route(
         self, session: AsyncSession, update: Update, now: datetime
-    ) -> Sequence[MessageAction] | None:
+    ) -> Sequence[Action] | None:
         """Handle the update and return actions, or None to let the next router try."""
 
 
@@ -34,7 +34,7 @@ class HelpRouter:
 
     async def route(
         self, session: AsyncSession, update: Update, now: datetime
-    ) -> Sequence[MessageAction] | None:
+    ) -> Sequence[Action] | None:
         if not isinstance(update, MessageNew):
             return None
         if update.action_type == "chat_invite_user" and update.action_member_id == -self._group_id:
@@ -52,7 +52,7 @@ class FallbackRouter:
 
     async def route(
         self, session: AsyncSession, update: Update, now: datetime
-    ) -> Sequence[MessageAction] | None:
+    ) -> Sequence[Action] | None:
         if isinstance(update, MessageEvent):
             return [AnswerCallback(update.callback_id, update.user_id, None)]
         return []

@@ -17,6 +17,7 @@ from enum import Enum
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from app.aio import wait_any
 from app.failpoints import failpoint
 from app.repositories import outbox
 from app.repositories.outbox import OutboxRow
@@ -77,15 +78,7 @@ class OutboxSender:
             except Exception:
                 log.exception("outbox sweep failed; will retry")
             self._sweep_now.clear()
-            waiters = [
-                asyncio.ensure_future(stop.wait()),
-                asyncio.ensure_future(self._sweep_now.wait()),
-            ]
-            await asyncio.wait(
-                waiters, timeout=self._sweep_interval, return_when=asyncio.FIRST_COMPLETED
-            )
-            for waiter in waiters:
-                waiter.cancel()
+            await wait_any(stop, self._sweep_now, seconds=self._sweep_interval)
         await self.drain_all()
 
     async def drain_all(self) -> None:

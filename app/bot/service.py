@@ -1,4 +1,9 @@
-"""The bot service: wires the consumer, the handler and the outbox sender together."""
+"""The bot service: consumer, timers and outbox sender around one per-chat lane set.
+
+Updates (from RabbitMQ) and timer firings (from Postgres) for one chat pass through the same
+lane, so they are applied one at a time, in order; the chat row lock does the same across
+processes.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,21 @@ import asyncio
 import logging
 
 import aiohttp
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.bot.consumer import UpdateConsumer
+from app.bot.effects import Effects
+from app.bot.game_router import GameRouter
 from app.bot.handler import UpdateHandler
+from app.bot.lanes import Lanes
+from app.bot.names import NameResolver
 from app.bot.router import FallbackRouter, HelpRouter, Router
 from app.bot.sender import OutboxSender
+from app.bot.timers import TimerRunner
 from app.broker import topology
 from app.broker.connection import connect
 from app.db.engine import create_engine, create_sessionmaker
+from app.game import config
 from app.settings import Settings
 from app.vk.client import RetryPolicy, VKClient
 
@@ -32,26 +44,48 @@ def make_vk_client(settings: Settings, session: aiohttp.ClientSession) -> VKClie
     )
 
 
+class Bot:
+    """Everything of the bot except the broker, so tests can drive it directly too."""
+
+    def __init__(self, settings: Settings, engine: AsyncEngine, vk: VKClient) -> None:
+        sessionmaker = create_sessionmaker(engine)
+        self.lanes = Lanes()
+        self.sender = OutboxSender(engine, vk)
+        self.game = GameRouter(config.defaults_from(settings), NameResolver(vk))
+        routers: list[Router] = [HelpRouter(settings.group_id), self.game, FallbackRouter()]
+        self.handler = UpdateHandler(sessionmaker, routers, self.after_commit)
+        self.timers = TimerRunner(
+            sessionmaker, self.lanes, self.game.apply_timer, self.after_commit
+        )
+
+    def after_commit(self, effects: Effects) -> None:
+        if effects.messages:
+            self.sender.wake(effects.peer_id)
+        if effects.earliest_timer is not None:
+            self.timers.timer_set(effects.earliest_timer)
+
+
 async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
     engine = create_engine(settings.dsn)
-    sessionmaker = create_sessionmaker(engine)
     connection = await connect(settings.broker_url)
     try:
         async with aiohttp.ClientSession() as http:
-            sender = OutboxSender(engine, make_vk_client(settings, http))
-            routers: list[Router] = [HelpRouter(settings.group_id), FallbackRouter()]
-            handler = UpdateHandler(sessionmaker, routers, sender.wake)
+            bot = Bot(settings, engine, make_vk_client(settings, http))
             channel = await connection.channel()
             await channel.set_qos(prefetch_count=settings.bot_prefetch)
             declared = await topology.declare(channel, settings.update_shards)
-            consumer = UpdateConsumer(declared.shard_queues, handler)
+            consumer = UpdateConsumer(declared.shard_queues, bot.handler, bot.lanes)
+            sender_task = asyncio.create_task(bot.sender.run(stop), name="outbox-sender")
+            timers_task = asyncio.create_task(bot.timers.run(stop), name="timers")
             await consumer.start()
             log.info("consuming %d shard queues", len(declared.shard_queues))
-            sender_task = asyncio.create_task(sender.run(stop), name="outbox-sender")
             await stop.wait()
             log.info("stopping: finishing in-flight updates")
             await consumer.stop()
+            await timers_task
+            await bot.lanes.join()
             await sender_task
+            await bot.sender.drain_all()  # what the last updates queued
     finally:
         await connection.close()
         await engine.dispose()

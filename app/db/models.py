@@ -9,7 +9,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, func, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Sequence,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy import (
+    text as sql,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -50,7 +64,12 @@ class Outbox(Base):
 
     __tablename__ = "outbox"
 
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger,
+        Sequence("outbox_id_seq"),
+        primary_key=True,
+        server_default=sql("nextval('outbox_id_seq')"),
+    )
     peer_id: Mapped[int] = mapped_column(BigInteger)
     method: Mapped[str] = mapped_column(String(64))
     params: Mapped[dict[str, Any]] = mapped_column()
@@ -68,7 +87,135 @@ class Outbox(Base):
             "ix_outbox_pending_peer",
             "peer_id",
             "id",
-            postgresql_where=text("status = 'pending'"),
+            postgresql_where=sql("status = 'pending'"),
         ),
-        Index("ix_outbox_peer_ref", "peer_id", "ref", postgresql_where=text("ref IS NOT NULL")),
+        Index("ix_outbox_peer_ref", "peer_id", "ref", postgresql_where=sql("ref IS NOT NULL")),
     )
+
+
+class Question(Base):
+    """A question of the base. Games keep a snapshot, so edits never rewrite history."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(String(200))
+    alternatives: Mapped[list[str]] = mapped_column(JSONB, server_default=sql("'[]'::jsonb"))
+    comment: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str | None] = mapped_column(String(500))
+    tags: Mapped[list[str]] = mapped_column(JSONB, server_default=sql("'[]'::jsonb"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Chat(Base):
+    """A VK conversation the bot has seen. Its row is the lock that serialises its game."""
+
+    __tablename__ = "chats"
+
+    peer_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    title: Mapped[str | None] = mapped_column(String(255))
+    settings: Mapped[dict[str, Any]] = mapped_column(server_default=sql("'{}'::jsonb"))
+    active_game_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), server_default="active")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    last_activity_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class GameRow(Base):
+    """One game; ``state`` is the state machine's whole state, the columns mirror it for queries."""
+
+    __tablename__ = "games"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    peer_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.peer_id"))
+    status: Mapped[str] = mapped_column(String(16), server_default="active")
+    phase: Mapped[str] = mapped_column(String(16), server_default="lobby")
+    round: Mapped[int] = mapped_column(Integer, server_default="0")
+    rounds_total: Mapped[int] = mapped_column(Integer, server_default="0")
+    score_team: Mapped[int] = mapped_column(Integer, server_default="0")
+    score_bot: Mapped[int] = mapped_column(Integer, server_default="0")
+    captain_id: Mapped[int | None] = mapped_column(BigInteger)
+    state: Mapped[dict[str, Any]] = mapped_column(server_default=sql("'{}'::jsonb"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    started_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    __table_args__ = (
+        Index("ix_games_peer_id", "peer_id", "id"),
+        Index("ix_games_status", "status"),
+        # At most one running game per chat, whatever the processes do.
+        Index(
+            "uq_games_one_active_per_chat",
+            "peer_id",
+            unique=True,
+            postgresql_where=sql("status = 'active'"),
+        ),
+    )
+
+
+class GamePlayer(Base):
+    __tablename__ = "game_players"
+
+    game_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("games.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, server_default="0")
+    is_captain: Mapped[bool] = mapped_column(Boolean, server_default=sql("false"))
+
+    __table_args__ = (Index("ix_game_players_user_id", "user_id"),)
+
+
+class GameRound(Base):
+    __tablename__ = "game_rounds"
+
+    game_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("games.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    question_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("questions.id", ondelete="SET NULL")
+    )
+    question_text: Mapped[str] = mapped_column(Text)
+    correct_answer: Mapped[str] = mapped_column(String(200))
+    answerer_id: Mapped[int | None] = mapped_column(BigInteger)
+    answer_text: Mapped[str | None] = mapped_column(Text)
+    correct: Mapped[bool] = mapped_column(Boolean)
+    started_at: Mapped[datetime] = mapped_column()
+    answered_at: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (
+        Index("ix_game_rounds_question_id", "question_id"),
+        Index("ix_game_rounds_answerer_id", "answerer_id"),
+    )
+
+
+class VKUserName(Base):
+    """Cached users.get names, so a join does not call VK every time."""
+
+    __tablename__ = "vk_users"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    first_name: Mapped[str] = mapped_column(String(200))
+    last_name: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Timer(Base):
+    """A durable timer: fired once (deleted in the transaction that applies it)."""
+
+    __tablename__ = "timers"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    peer_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(32))
+    token: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    __table_args__ = (Index("ix_timers_due_at", "due_at"), Index("ix_timers_peer_id", "peer_id"))

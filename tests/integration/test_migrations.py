@@ -7,10 +7,10 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from alembic import command
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
-from alembic import command
 from app.db.engine import create_engine
 from app.db.models import Base
 from tests.conftest import ADMIN_DSN, _admin, alembic_config

@@ -1,0 +1,89 @@
+"""Everything that can happen to a chat's game, as plain values for the pure state machine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Join:
+    """«Играю» pressed; ``name`` was resolved by the shell (users.get, cached)."""
+
+    user_id: int
+    name: str
+    callback_id: str
+
+
+@dataclass(frozen=True)
+class Begin:
+    """«Начать игру» pressed."""
+
+    user_id: int
+    callback_id: str
+
+
+@dataclass(frozen=True)
+class Early:
+    """«Досрочный ответ» pressed."""
+
+    user_id: int
+    callback_id: str
+
+
+@dataclass(frozen=True)
+class Pick:
+    """The captain chose who answers (``target_id`` None: the payload named nobody valid)."""
+
+    user_id: int
+    callback_id: str
+    target_id: int | None
+
+
+@dataclass(frozen=True)
+class UnknownPress:
+    """A press whose payload the bot does not understand (old keyboards, garbage)."""
+
+    user_id: int
+    callback_id: str
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """An ordinary chat message: maybe the chosen player's answer."""
+
+    user_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class StartRequested:
+    """`/start` while this game is running."""
+
+    user_id: int
+
+
+@dataclass(frozen=True)
+class StopRequested:
+    user_id: int
+
+
+@dataclass(frozen=True)
+class InfoRequested:
+    user_id: int
+
+
+@dataclass(frozen=True)
+class TimerFired:
+    name: str
+    token: str
+
+
+Press = Join | Begin | Early | Pick | UnknownPress
+GameEvent = Press | ChatMessage | StartRequested | StopRequested | InfoRequested | TimerFired
+
+LOBBY_END = "lobby_end"
+DISCUSSION_WARN = "discussion_warn"
+DISCUSSION_END = "discussion_end"
+PICK_END = "pick_end"
+ANSWER_END = "answer_end"
+PAUSE_END = "pause_end"

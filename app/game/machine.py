@@ -1,0 +1,336 @@
+"""The «Что? Где? Когда?» round state machine: ``(game, event, now) -> (game, actions)``.
+
+Pure: no IO, no clock, no global randomness (the captain is drawn from the game's own seed),
+so every transition is reproducible and unit-tested. The IO shell persists the returned game
+and executes the actions in the same transaction.
+
+Phases: LOBBY → DISCUSSION → PICK → ANSWER → PAUSE → DISCUSSION (next round) … → FINISHED,
+with STOPPED reachable from anywhere by /stop and CLOSED when a lobby times out empty.
+Each phase change bumps ``game.seq``; timers carry it in their token, so a timer of a phase the
+game has already left is recognised as stale and ignored.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from app.actions import Action, AnswerCallback, CancelTimers, EditMessage, SendMessage, SetTimer
+from app.game import events as ev
+from app.game import texts
+from app.game.judge import judge
+from app.game.model import Game, GameSettings, Phase, Player, Question, RoundResult
+from app.vk.keyboard import EMPTY_KEYBOARD, CallbackButton, grid, inline_keyboard
+
+Decision = tuple[Game, list[Action]]
+
+
+# Message refs: the names under which sent messages can be edited later.
+def lobby_ref(game: Game) -> str:
+    return f"g{game.id}.lobby"
+
+
+def question_ref(game: Game) -> str:
+    return f"g{game.id}.r{game.round}.q"
+
+
+def pick_ref(game: Game) -> str:
+    return f"g{game.id}.r{game.round}.pick"
+
+
+def lobby_keyboard() -> dict[str, object]:
+    return inline_keyboard(
+        [
+            CallbackButton("Играю", {"cmd": "join"}, "positive"),
+            CallbackButton("Начать игру", {"cmd": "begin"}, "primary"),
+        ]
+    )
+
+
+def early_keyboard() -> dict[str, object]:
+    return inline_keyboard([CallbackButton("Досрочный ответ", {"cmd": "early"}, "primary")])
+
+
+def pick_keyboard(game: Game) -> dict[str, object]:
+    buttons = [
+        CallbackButton(player.name, {"cmd": "pick", "user_id": player.user_id})
+        for player in game.players
+    ]
+    return grid(buttons, per_row=2)
+
+
+def _timer(game: Game, name: str, due: datetime) -> SetTimer:
+    return SetTimer(name=name, due=due, token=game.timer_token)
+
+
+# Entry points -----------------------------------------------------------------------------------
+
+
+def open_lobby(
+    game_id: int,
+    settings: GameSettings,
+    questions: tuple[Question, ...],
+    seed: int,
+    now: datetime,
+) -> Decision:
+    """A new game in the lobby phase. ``questions`` is the deck chosen by the shell."""
+    deadline = now + timedelta(seconds=settings.lobby_seconds)
+    game = Game(
+        id=game_id,
+        phase=Phase.LOBBY,
+        settings=settings,
+        questions=questions,
+        seed=seed,
+        created_at=now,
+        seq=1,
+        deadline=deadline,
+    )
+    return game, [
+        CancelTimers(),
+        SendMessage(texts.lobby(game), lobby_keyboard(), ref=lobby_ref(game)),
+        _timer(game, ev.LOBBY_END, deadline),
+    ]
+
+
+def step(game: Game, event: ev.GameEvent, now: datetime) -> Decision:
+    """Apply one event to a game. Events that do not apply change nothing (stale is normal)."""
+    if game.phase.over:
+        return _after_game(game, event)
+    match event:
+        case ev.Join():
+            return _join(game, event)
+        case ev.Begin():
+            return _begin(game, event, now)
+        case ev.Early():
+            return _early(game, event, now)
+        case ev.Pick():
+            return _pick(game, event, now)
+        case ev.UnknownPress():
+            return game, [AnswerCallback(event.callback_id, event.user_id, texts.TOO_LATE)]
+        case ev.ChatMessage():
+            return _chat_message(game, event, now)
+        case ev.StartRequested():
+            return game, [SendMessage(texts.already_running(game))]
+        case ev.StopRequested():
+            return _finish(game, Phase.STOPPED, now)
+        case ev.InfoRequested():
+            return game, [SendMessage(texts.info(game, now))]
+        case ev.TimerFired():
+            return _timer_fired(game, event, now)
+    raise TypeError(f"unknown event {event!r}")  # pragma: no cover - exhaustive above
+
+
+def _after_game(game: Game, event: ev.GameEvent) -> Decision:
+    if isinstance(event, ev.Join | ev.Begin | ev.Early | ev.Pick | ev.UnknownPress):
+        return game, [AnswerCallback(event.callback_id, event.user_id, texts.GAME_OVER)]
+    return game, []
+
+
+# Presses ----------------------------------------------------------------------------------------
+
+
+def _join(game: Game, event: ev.Join) -> Decision:
+    def answer(text: str) -> AnswerCallback:
+        return AnswerCallback(event.callback_id, event.user_id, text)
+
+    if game.phase is not Phase.LOBBY:
+        return game, [answer(texts.LOBBY_OVER)]
+    if game.player(event.user_id):
+        return game, [answer(texts.ALREADY_JOINED)]
+    if len(game.players) >= texts.MAX_PLAYERS:
+        return game, [answer(texts.TEAM_FULL)]
+    game = replace(game, players=(*game.players, Player(event.user_id, event.name)))
+    return game, [
+        answer(texts.JOINED),
+        EditMessage(lobby_ref(game), texts.lobby(game), lobby_keyboard()),
+    ]
+
+
+def _begin(game: Game, event: ev.Begin, now: datetime) -> Decision:
+    if game.phase is not Phase.LOBBY:
+        return game, [AnswerCallback(event.callback_id, event.user_id, texts.ALREADY_STARTED)]
+    if not game.player(event.user_id):
+        return game, [AnswerCallback(event.callback_id, event.user_id, texts.JOIN_FIRST)]
+    game, actions = _start_game(game, now)
+    return game, [AnswerCallback(event.callback_id, event.user_id, None), *actions]
+
+
+def _early(game: Game, event: ev.Early, now: datetime) -> Decision:
+    if game.phase is not Phase.DISCUSSION:
+        return game, [AnswerCallback(event.callback_id, event.user_id, texts.TOO_LATE)]
+    if event.user_id != game.captain_id:
+        return game, [AnswerCallback(event.callback_id, event.user_id, texts.CAPTAIN_ONLY_EARLY)]
+    game, actions = _end_discussion(game, now)
+    return game, [AnswerCallback(event.callback_id, event.user_id, texts.EARLY_OK), *actions]
+
+
+def _pick(game: Game, event: ev.Pick, now: datetime) -> Decision:
+    def answer(text: str | None) -> AnswerCallback:
+        return AnswerCallback(event.callback_id, event.user_id, text)
+
+    if game.phase is not Phase.PICK:
+        return game, [answer(texts.TOO_LATE)]
+    if event.user_id != game.captain_id:
+        return game, [answer(texts.CAPTAIN_ONLY_PICK)]
+    if game.player(event.target_id) is None:
+        return game, [answer(texts.NOT_A_PLAYER)]
+    assert event.target_id is not None
+    game, actions = _start_answer(game, event.target_id, now)
+    return game, [answer(texts.PICKED), *actions]
+
+
+# Messages and timers ----------------------------------------------------------------------------
+
+
+def _chat_message(game: Game, event: ev.ChatMessage, now: datetime) -> Decision:
+    if game.phase is Phase.ANSWER and event.user_id == game.answerer_id and event.text.strip():
+        return _verdict(game, event.text.strip(), now)
+    return game, []
+
+
+def _timer_fired(game: Game, event: ev.TimerFired, now: datetime) -> Decision:
+    if event.token != game.timer_token:
+        return game, []  # a timer of a phase this game already left
+    match (game.phase, event.name):
+        case (Phase.LOBBY, ev.LOBBY_END):
+            if game.players:
+                return _start_game(game, now)
+            return _close_lobby(game, now)
+        case (Phase.DISCUSSION, ev.DISCUSSION_WARN) if not game.warned:
+            game = replace(game, warned=True)
+            text = texts.question(game, warned=True)
+            return game, [EditMessage(question_ref(game), text, early_keyboard())]
+        case (Phase.DISCUSSION, ev.DISCUSSION_END):
+            return _end_discussion(game, now)
+        case (Phase.PICK, ev.PICK_END):
+            assert game.captain_id is not None
+            return _start_answer(game, game.captain_id, now)
+        case (Phase.ANSWER, ev.ANSWER_END):
+            return _verdict(game, None, now)
+        case (Phase.PAUSE, ev.PAUSE_END):
+            return _after_round(game, now)
+    return game, []
+
+
+# Transitions ------------------------------------------------------------------------------------
+
+
+def _start_game(game: Game, now: datetime) -> Decision:
+    captain = random.Random(game.seed).choice(sorted(p.user_id for p in game.players))
+    game = replace(game, captain_id=captain, started_at=now)
+    actions: list[Action] = [
+        EditMessage(lobby_ref(game), texts.lobby_closed(game), EMPTY_KEYBOARD),
+        SendMessage(texts.captain(game)),
+    ]
+    game, round_actions = _start_round(game, 1, now)
+    return game, actions + round_actions
+
+
+def _start_round(game: Game, number: int, now: datetime) -> Decision:
+    seconds = game.settings.discussion_seconds
+    deadline = now + timedelta(seconds=seconds)
+    game = game.moved(
+        Phase.DISCUSSION,
+        round=number,
+        deadline=deadline,
+        round_started_at=now,
+        answerer_id=None,
+        warned=False,
+    )
+    actions: list[Action] = [
+        CancelTimers(),
+        SendMessage(texts.question(game), early_keyboard(), ref=question_ref(game)),
+        _timer(game, ev.DISCUSSION_END, deadline),
+    ]
+    if seconds > texts.WARNING_SECONDS:
+        warn_at = deadline - timedelta(seconds=texts.WARNING_SECONDS)
+        actions.append(_timer(game, ev.DISCUSSION_WARN, warn_at))
+    return game, actions
+
+
+def _end_discussion(game: Game, now: datetime) -> Decision:
+    close = EditMessage(question_ref(game), texts.question(game, closed=True), EMPTY_KEYBOARD)
+    if len(game.players) == 1:
+        assert game.captain_id is not None
+        game, actions = _start_answer(game, game.captain_id, now)
+        return game, [close, *actions]
+    deadline = now + timedelta(seconds=game.settings.pick_seconds)
+    game = game.moved(Phase.PICK, deadline=deadline)
+    return game, [
+        close,
+        CancelTimers(),
+        SendMessage(texts.pick(game), pick_keyboard(game), ref=pick_ref(game)),
+        _timer(game, ev.PICK_END, deadline),
+    ]
+
+
+def _start_answer(game: Game, answerer_id: int, now: datetime) -> Decision:
+    actions: list[Action] = []
+    if game.phase is Phase.PICK:
+        text = texts.pick(game, chosen=answerer_id)
+        actions.append(EditMessage(pick_ref(game), text, EMPTY_KEYBOARD))
+    deadline = now + timedelta(seconds=game.settings.answer_seconds)
+    game = game.moved(Phase.ANSWER, answerer_id=answerer_id, deadline=deadline)
+    return game, [
+        *actions,
+        CancelTimers(),
+        SendMessage(texts.answer_prompt(game)),
+        _timer(game, ev.ANSWER_END, deadline),
+    ]
+
+
+def _verdict(game: Game, given: str | None, now: datetime) -> Decision:
+    correct = given is not None and judge(given, game.question.accepted).correct
+    result = RoundResult(
+        number=game.round,
+        question_id=game.question.id,
+        answerer_id=game.answerer_id,
+        answer_text=given,
+        correct=correct,
+        started_at=game.round_started_at or now,
+        answered_at=now if given is not None else None,
+    )
+    game = replace(
+        game,
+        results=(*game.results, result),
+        score_team=game.score_team + int(correct),
+        score_bot=game.score_bot + int(not correct),
+    )
+    message = SendMessage(texts.verdict(game, correct, given))
+    if game.round >= game.rounds_total or game.settings.pause_seconds <= 0:
+        game, actions = _after_round(game, now)
+        return game, [message, *actions]
+    deadline = now + timedelta(seconds=game.settings.pause_seconds)
+    game = game.moved(Phase.PAUSE, deadline=deadline, answerer_id=None)
+    return game, [message, CancelTimers(), _timer(game, ev.PAUSE_END, deadline)]
+
+
+def _after_round(game: Game, now: datetime) -> Decision:
+    if game.round < game.rounds_total:
+        return _start_round(game, game.round + 1, now)
+    return _finish(game, Phase.FINISHED, now)
+
+
+def _closing_edit(game: Game) -> list[Action]:
+    """Take the buttons off the message that still shows them when a game ends early."""
+    if game.phase is Phase.LOBBY:
+        return [EditMessage(lobby_ref(game), texts.lobby_closed(game), EMPTY_KEYBOARD)]
+    if game.phase is Phase.DISCUSSION:
+        text = texts.question(game, closed=True)
+        return [EditMessage(question_ref(game), text, EMPTY_KEYBOARD)]
+    if game.phase is Phase.PICK:
+        return [EditMessage(pick_ref(game), texts.pick(game), EMPTY_KEYBOARD)]
+    return []
+
+
+def _finish(game: Game, phase: Phase, now: datetime) -> Decision:
+    closing = _closing_edit(game)
+    game = game.moved(phase, deadline=None, answerer_id=None, finished_at=now)
+    return game, [*closing, CancelTimers(), SendMessage(texts.results(game))]
+
+
+def _close_lobby(game: Game, now: datetime) -> Decision:
+    closing = _closing_edit(game)
+    game = game.moved(Phase.CLOSED, deadline=None, finished_at=now)
+    return game, [*closing, CancelTimers(), SendMessage(texts.nobody_joined())]

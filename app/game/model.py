@@ -1,0 +1,194 @@
+"""The game's state: plain frozen values that serialise to and from JSON.
+
+The whole state of one chat's game lives in one :class:`Game` value, stored as JSONB with
+the game row. It carries a snapshot of its questions, so a game keeps working (and its
+history stays readable) even if an admin edits or deletes a question mid-game.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
+from enum import Enum, StrEnum
+from typing import Any
+
+
+class Phase(StrEnum):
+    LOBBY = "lobby"
+    DISCUSSION = "discussion"
+    PICK = "pick"
+    ANSWER = "answer"
+    PAUSE = "pause"
+    FINISHED = "finished"
+    STOPPED = "stopped"
+    CLOSED = "closed"  # the lobby timed out with nobody joined: no game was played
+
+    @property
+    def over(self) -> bool:
+        return self in (Phase.FINISHED, Phase.STOPPED, Phase.CLOSED)
+
+
+@dataclass(frozen=True)
+class GameSettings:
+    rounds: int = 6
+    lobby_seconds: int = 60
+    discussion_seconds: int = 60
+    pick_seconds: int = 30
+    answer_seconds: int = 60
+    pause_seconds: int = 3
+
+
+@dataclass(frozen=True)
+class Question:
+    id: int
+    text: str
+    answer: str
+    alternatives: tuple[str, ...] = ()
+    comment: str | None = None
+
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        return (self.answer, *self.alternatives)
+
+
+@dataclass(frozen=True)
+class Player:
+    user_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    number: int
+    question_id: int
+    answerer_id: int | None
+    answer_text: str | None
+    correct: bool
+    started_at: datetime
+    answered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Game:
+    id: int
+    phase: Phase
+    settings: GameSettings
+    questions: tuple[Question, ...]
+    seed: int
+    created_at: datetime
+    players: tuple[Player, ...] = ()
+    captain_id: int | None = None
+    round: int = 0
+    # Bumped on every phase change; timers carry it, so a timer of an old phase is stale.
+    seq: int = 0
+    deadline: datetime | None = None
+    round_started_at: datetime | None = None
+    answerer_id: int | None = None
+    warned: bool = False
+    score_team: int = 0
+    score_bot: int = 0
+    results: tuple[RoundResult, ...] = ()
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+    @property
+    def rounds_total(self) -> int:
+        return len(self.questions)
+
+    @property
+    def question(self) -> Question:
+        return self.questions[self.round - 1]
+
+    @property
+    def timer_token(self) -> str:
+        return f"{self.id}:{self.seq}"
+
+    def player(self, user_id: int | None) -> Player | None:
+        return next((p for p in self.players if p.user_id == user_id), None)
+
+    def name_of(self, user_id: int | None) -> str:
+        player = self.player(user_id)
+        return player.name if player else f"id{user_id}"
+
+    def moved(self, phase: Phase, **changes: Any) -> Game:
+        """The game in a new phase, with a fresh timer token."""
+        return replace(self, phase=phase, seq=self.seq + 1, **changes)
+
+
+# JSON (de)serialisation -------------------------------------------------------------------------
+
+
+def to_json(game: Game) -> dict[str, Any]:
+    def convert(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.isoformat()
+        if isinstance(value, Enum):
+            return value.value
+        if isinstance(value, dict):
+            return {key: convert(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [convert(item) for item in value]
+        return value
+
+    result: dict[str, Any] = convert(asdict(game))
+    return result
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def from_json(data: dict[str, Any]) -> Game:
+    return Game(
+        id=data["id"],
+        phase=Phase(data["phase"]),
+        settings=GameSettings(**data["settings"]),
+        questions=tuple(
+            Question(
+                id=q["id"],
+                text=q["text"],
+                answer=q["answer"],
+                alternatives=tuple(q.get("alternatives") or ()),
+                comment=q.get("comment"),
+            )
+            for q in data["questions"]
+        ),
+        seed=data["seed"],
+        created_at=datetime.fromisoformat(data["created_at"]),
+        players=tuple(Player(**p) for p in data.get("players", ())),
+        captain_id=data.get("captain_id"),
+        round=data.get("round", 0),
+        seq=data.get("seq", 0),
+        deadline=_dt(data.get("deadline")),
+        round_started_at=_dt(data.get("round_started_at")),
+        answerer_id=data.get("answerer_id"),
+        warned=data.get("warned", False),
+        score_team=data.get("score_team", 0),
+        score_bot=data.get("score_bot", 0),
+        results=tuple(
+            RoundResult(
+                number=r["number"],
+                question_id=r["question_id"],
+                answerer_id=r.get("answerer_id"),
+                answer_text=r.get("answer_text"),
+                correct=r["correct"],
+                started_at=datetime.fromisoformat(r["started_at"]),
+                answered_at=_dt(r.get("answered_at")),
+            )
+            for r in data.get("results", ())
+        ),
+        started_at=_dt(data.get("started_at")),
+        finished_at=_dt(data.get("finished_at")),
+    )
+
+
+__all__ = [
+    "Game",
+    "GameSettings",
+    "Phase",
+    "Player",
+    "Question",
+    "RoundResult",
+    "from_json",
+    "to_json",
+]

@@ -1,0 +1,189 @@
+"""Every game text the players read (Russian), rendered from the state; pure functions."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from app.game.model import Game, Phase
+
+WARNING_SECONDS = 10
+MAX_PLAYERS = 10  # one pick button per player, and VK's inline keyboards hold 10 buttons
+
+PHASE_NAMES = {
+    Phase.LOBBY: "набор команды",
+    Phase.DISCUSSION: "обсуждение вопроса",
+    Phase.PICK: "капитан выбирает отвечающего",
+    Phase.ANSWER: "ожидаем ответ",
+    Phase.PAUSE: "перерыв между раундами",
+    Phase.FINISHED: "игра окончена",
+    Phase.STOPPED: "игра остановлена",
+    Phase.CLOSED: "набор закрыт",
+}
+
+# Snackbars (VK shows at most 90 characters).
+JOINED = "Вы в команде! Ждём начала игры."
+ALREADY_JOINED = "Вы уже в команде."
+TEAM_FULL = f"Команда уже полная ({MAX_PLAYERS} игроков)."
+LOBBY_OVER = "Набор уже закончен."
+JOIN_FIRST = "Сначала нажмите «Играю»."
+ALREADY_STARTED = "Игра уже идёт."
+CAPTAIN_ONLY_EARLY = "Досрочный ответ может дать только капитан."
+CAPTAIN_ONLY_PICK = "Отвечающего выбирает только капитан."
+NOT_A_PLAYER = "Этот игрок не в команде."
+TOO_LATE = "Эта кнопка уже не действует."
+GAME_OVER = "Эта игра уже закончилась."
+PICKED = "Выбор сделан."
+EARLY_OK = "Досрочный ответ!"
+
+
+def seconds_left(deadline: datetime | None, now: datetime) -> int:
+    if deadline is None:
+        return 0
+    return max(0, round((deadline - now).total_seconds()))
+
+
+def player_list(game: Game) -> str:
+    if not game.players:
+        return "пока никого"
+    return ", ".join(player.name for player in game.players)
+
+
+def lobby(game: Game) -> str:
+    return (
+        "Собираем команду знатоков!\n"
+        f"Нажмите «Играю», чтобы присоединиться. Игра: {game.rounds_total} вопросов.\n"
+        f"Любой игрок может нажать «Начать игру»; через {game.settings.lobby_seconds} с "
+        "игра начнётся сама.\n\n"
+        f"В команде ({len(game.players)}): {player_list(game)}"
+    )
+
+
+def lobby_closed(game: Game) -> str:
+    return lobby(game) + "\n\nНабор закрыт."
+
+
+def nobody_joined() -> str:
+    return "Никто не присоединился, игра не началась. Наберите /start, чтобы попробовать снова."
+
+
+def captain(game: Game) -> str:
+    return (
+        f"Игра начинается! В команде: {player_list(game)}.\n"
+        f"Капитан — {game.name_of(game.captain_id)}. Капитан может ответить досрочно "
+        "и выбирает, кто отвечает."
+    )
+
+
+def question(game: Game, *, warned: bool = False, closed: bool = False) -> str:
+    settings = game.settings
+    text = (
+        f"Раунд {game.round} из {game.rounds_total}.\n\n"
+        f"Вопрос: {game.question.text}\n\n"
+        f"На обсуждение {settings.discussion_seconds} с. Капитан "
+        f"({game.name_of(game.captain_id)}) может нажать «Досрочный ответ»."
+    )
+    if closed:
+        return text + "\n\nОбсуждение окончено."
+    if warned:
+        return text + f"\n\n⏳ Осталось {WARNING_SECONDS} секунд!"
+    return text
+
+
+def pick(game: Game, *, chosen: int | None = None) -> str:
+    text = (
+        f"Время! Капитан {game.name_of(game.captain_id)}, выберите, кто отвечает. "
+        f"На выбор {game.settings.pick_seconds} с, иначе отвечает капитан."
+    )
+    if chosen is not None:
+        return text + f"\n\nОтвечает {game.name_of(chosen)}."
+    return text
+
+
+def answer_prompt(game: Game) -> str:
+    return (
+        f"Отвечает {game.name_of(game.answerer_id)}! Напишите ответ одним сообщением, "
+        f"у вас {game.settings.answer_seconds} с."
+    )
+
+
+def score(game: Game) -> str:
+    return f"Знатоки {game.score_team} : {game.score_bot} Бот"
+
+
+def verdict(game: Game, correct: bool, given: str | None) -> str:
+    q = game.question
+    if given is None:
+        head = "Время вышло, ответа нет. Очко боту."
+    elif correct:
+        head = f"Верно! «{given}» — очко знатокам."
+    else:
+        head = f"Неверно: «{given}». Очко боту."
+    lines = [head, f"Правильный ответ: {q.answer}."]
+    if q.comment:
+        lines.append(f"Комментарий: {q.comment}")
+    lines.append(f"Счёт: {score(game)}.")
+    if game.round < game.rounds_total:
+        lines.append(f"Следующий вопрос через {game.settings.pause_seconds} с.")
+    return "\n".join(lines)
+
+
+def winner(game: Game) -> str:
+    if game.score_team > game.score_bot:
+        return "Победили знатоки!"
+    if game.score_team < game.score_bot:
+        return "Победил бот."
+    return "Ничья."
+
+
+def results(game: Game) -> str:
+    head = "Игра остановлена досрочно." if game.phase is Phase.STOPPED else "Игра окончена!"
+    lines = [head, f"Счёт: {score(game)}. {winner(game)}"]
+    if game.results:
+        lines.append("\nРаунды:")
+        for result in game.results:
+            who = game.name_of(result.answerer_id) if result.answerer_id else "никто"
+            mark = "верно ✅" if result.correct else "неверно ❌"
+            given = f"«{result.answer_text}»" if result.answer_text else "без ответа"
+            lines.append(f"{result.number}. Отвечал(а) {who}: {given} — {mark}")
+        answers = Counter(r.answerer_id for r in game.results if r.answerer_id)
+        correct = Counter(r.answerer_id for r in game.results if r.answerer_id and r.correct)
+        lines.append("\nИгроки:")
+        for player in game.players:
+            lines.append(
+                f"{player.name}: ответов {answers[player.user_id]}, "
+                f"верных {correct[player.user_id]}"
+            )
+    else:
+        lines.append("Ни один раунд не был сыгран.")
+    return "\n".join(lines)
+
+
+def info(game: Game, now: datetime) -> str:
+    lines = [f"Идёт игра: {PHASE_NAMES[game.phase]}."]
+    if game.phase is not Phase.LOBBY:
+        lines.append(f"Раунд {game.round} из {game.rounds_total}. Счёт: {score(game)}.")
+        lines.append(f"Капитан: {game.name_of(game.captain_id)}.")
+    lines.append(f"Игроки: {player_list(game)}.")
+    if game.phase is Phase.ANSWER:
+        lines.append(f"Отвечает: {game.name_of(game.answerer_id)}.")
+    if game.deadline is not None:
+        lines.append(f"Осталось секунд: {seconds_left(game.deadline, now)}.")
+    lines.append("Остановить игру: /stop.")
+    return "\n".join(lines)
+
+
+def already_running(game: Game) -> str:
+    return f"Игра уже идёт ({PHASE_NAMES[game.phase]}). Посмотреть: /info, остановить: /stop."
+
+
+def no_game() -> str:
+    return "Сейчас игра не идёт. Начать: /start."
+
+
+def no_questions() -> str:
+    return "В базе пока нет вопросов — попросите администратора добавить их."
+
+
+def last_results(game: Game) -> str:
+    return "Сейчас игра не идёт. Итоги прошлой игры:\n\n" + results(game)
