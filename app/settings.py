@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     vk_group_id: int | None = Field(default=None, alias="VK_GROUP_ID", gt=0)
     vk_api_url: str = Field(default="https://api.vk.com/method", alias="VK_API_URL")
     vk_api_version: str = Field(default="5.199", alias="VK_API_VERSION")
+    vk_rate_limit: int = Field(default=20, alias="VK_RATE_LIMIT", ge=1, le=1000)
     vk_longpoll_wait: int = Field(default=25, alias="VK_LONGPOLL_WAIT", ge=1, le=90)
     admin_email: str | None = Field(default=None, alias="ADMIN_EMAIL")
     admin_password: SecretStr | None = Field(default=None, alias="ADMIN_PASSWORD")

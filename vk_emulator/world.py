@@ -568,7 +568,15 @@ class World:
 
     def log(self, kind: str, peer_id: int | None, **fields: Any) -> JSON:
         self.log_seq += 1
-        entry: JSON = {"seq": self.log_seq, "kind": kind, "peer_id": peer_id, **fields}
+        # "at" (unix time, float) lets tests check ordering against deadlines and lets
+        # benchmarks measure latency from the emulator's own clock.
+        entry: JSON = {
+            "seq": self.log_seq,
+            "kind": kind,
+            "peer_id": peer_id,
+            "at": time.time(),
+            **fields,
+        }
         self._log.append(entry)
         self.feed_changed.notify()
         return entry

@@ -1,9 +1,15 @@
-"""The outbox sender: delivers queued VK calls in order per chat, many chats at once.
+"""The outbox sender: delivers queued VK calls in order per chat, many chats per request.
 
-The handler wakes it right after its commit, so a reply leaves within milliseconds; a slow
-sweep picks up whatever a crash or a retry left behind. Per chat, rows go strictly in id order
-and a failing head row holds back the rows behind it (a later "round 3" must not overtake an
-earlier "round 2"). A session-level advisory lock keeps one sender per chat across processes.
+VK's per-token budget (20 requests/s) is the physical limit, so the sender spends it well:
+each request is an ``execute`` batch of up to 25 calls gathered from many chats (a chat's
+calls keep their order inside a batch), and the VK client's sliding-window limiter keeps the
+request rate under the budget instead of provoking error 6.
+
+The handler wakes the sender right after its commit, so a reply leaves within milliseconds; a
+slow sweep picks up what a crash or a retry left behind. A chat is in at most one request at
+a time, and a session-level advisory lock (held on the sender's own connection, so it vanishes
+with the process) keeps one sender per chat across processes. The row id is the random_id of
+messages.send: a retry after a crash is de-duplicated by VK.
 """
 
 from __future__ import annotations
@@ -12,8 +18,9 @@ import asyncio
 import contextlib
 import logging
 import random
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import Enum
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -21,23 +28,35 @@ from app.aio import wait_any
 from app.failpoints import failpoint
 from app.repositories import outbox
 from app.repositories.outbox import OutboxRow
-from app.vk.client import VKClient
+from app.vk.client import (
+    MAX_EXECUTE_CALLS,
+    Call,
+    VKClient,
+    edit_message_call,
+    event_answer_call,
+    parse_sent_message,
+    send_message_call,
+)
 from app.vk.errors import VKAPIError, VKAuthError, VKError, VKPeerUnavailableError
 
 log = logging.getLogger(__name__)
 
-BATCH = 25
 MAX_ATTEMPTS = 12
-
-
-class Outcome(Enum):
-    NEXT = "next"  # go on with the chat's next row
-    HOLD = "hold"  # stop draining this chat for now (retry later)
+PER_CHAT = 5  # calls of one chat in one batch
+PEERS_PER_SCAN = 200
 
 
 def retry_delay(attempts: int) -> timedelta:
     """Jittered exponential backoff for a row that failed ``attempts`` times, capped at 5 min."""
     return timedelta(seconds=random.uniform(0.5, 1.0) * min(300.0, 0.5 * 2**attempts))
+
+
+@dataclass(frozen=True)
+class Item:
+    """One outbox row ready to go; ``call`` is None for an edit whose target never got sent."""
+
+    row: OutboxRow
+    call: Call | None
 
 
 class OutboxSender:
@@ -46,140 +65,241 @@ class OutboxSender:
         engine: AsyncEngine,
         vk: VKClient,
         *,
-        concurrency: int = 16,
+        batch_size: int = MAX_EXECUTE_CALLS,
+        max_in_flight: int = 3,
         sweep_interval: float = 2.0,
     ) -> None:
         self._engine = engine
         self._vk = vk
-        self._slots = asyncio.Semaphore(concurrency)
+        self._batch_size = batch_size
         self._sweep_interval = sweep_interval
-        self._active: dict[int, asyncio.Task[None]] = {}
-        self._again: set[int] = set()
-        self._sweep_now = asyncio.Event()
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._ready: dict[int, None] = {}  # an ordered set: fair, first woken first served
+        self._busy: set[int] = set()
+        self._locked: set[int] = set()
+        self._lock_conn: AsyncConnection | None = None
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._kick = asyncio.Event()
+        self.requests = 0
+        self.calls = 0
 
     def wake(self, peer_id: int) -> None:
-        """Drain this chat's outbox now (called right after a commit that added rows)."""
-        if peer_id in self._active:
-            self._again.add(peer_id)
-            return
-        self._active[peer_id] = asyncio.create_task(self._drain(peer_id), name=f"send-{peer_id}")
+        """This chat has new rows (called right after the commit that added them)."""
+        self._ready[peer_id] = None
+        self._kick.set()
 
-    def sweep_soon(self) -> None:
-        self._sweep_now.set()
+    def idle(self) -> bool:
+        return not self._ready and not self._in_flight
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Sweep periodically until ``stop``, then let in-flight deliveries finish."""
+    async def run(self, stop: asyncio.Event, grace: float = 10.0) -> None:
+        """Send until ``stop``; then finish what is queued (for at most ``grace`` seconds)."""
+        sweeper = asyncio.create_task(self._sweep(stop), name="outbox-sweep")
+        try:
+            await self._dispatch(stop, grace)
+        finally:
+            sweeper.cancel()
+            await asyncio.gather(sweeper, *self._in_flight, return_exceptions=True)
+            await self._close_lock_conn()
+
+    async def _sweep(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 async with self._engine.connect() as conn:
-                    peers = await outbox.pending_peers(conn)
-                for peer_id in peers:
-                    self.wake(peer_id)
+                    for peer_id in await outbox.pending_peers(conn):
+                        self.wake(peer_id)
             except Exception:
                 log.exception("outbox sweep failed; will retry")
-            self._sweep_now.clear()
-            await wait_any(stop, self._sweep_now, seconds=self._sweep_interval)
-        await self.drain_all()
+            await wait_any(stop, seconds=self._sweep_interval)
 
-    async def drain_all(self) -> None:
-        while self._active:
-            await asyncio.gather(*self._active.values(), return_exceptions=True)
-
-    async def _drain(self, peer_id: int) -> None:
-        try:
-            while True:
-                self._again.discard(peer_id)
-                async with self._slots:
-                    try:
-                        await self._drain_chat(peer_id)
-                    except Exception:
-                        log.exception("outbox drain failed", extra={"peer_id": peer_id})
-                        return
-                if peer_id not in self._again:
-                    return
-        finally:
-            self._active.pop(peer_id, None)
-
-    async def _drain_chat(self, peer_id: int) -> None:
-        async with self._engine.connect() as conn:
-            locked = await outbox.try_lock_peer(conn, peer_id)
-            await conn.commit()
-            if not locked:
-                return  # another process is sending for this chat right now
-            try:
-                await self._send_rows(conn, peer_id)
-            finally:
-                with contextlib.suppress(Exception):
-                    await outbox.unlock_peer(conn, peer_id)
-                    await conn.commit()
-
-    async def _send_rows(self, conn: AsyncConnection, peer_id: int) -> None:
+    async def _dispatch(self, stop: asyncio.Event, grace: float) -> None:
+        loop = asyncio.get_running_loop()
+        deadline: float | None = None
         while True:
-            rows = await outbox.next_batch(conn, peer_id, BATCH)
-            await conn.commit()
-            if not rows:
-                return
-            for row in rows:
-                if row.next_attempt_at > datetime.now(UTC):
-                    return  # the head waits for its retry time; the sweep comes back for it
-                outcome = await self._deliver(conn, row)
-                await conn.commit()
-                if outcome is Outcome.HOLD:
+            if stop.is_set():
+                deadline = deadline or loop.time() + grace
+                if self.idle() or loop.time() > deadline:
                     return
+            if not any(peer not in self._busy for peer in self._ready):
+                self._kick.clear()
+                await wait_any(self._kick, stop, seconds=self._sweep_interval)
+                continue
+            await self._slots.acquire()
+            try:
+                batch = await self._next_batch()
+            except Exception:
+                self._slots.release()
+                log.exception("outbox scan failed; retrying in 1 s")
+                await self._close_lock_conn()
+                await wait_any(stop, seconds=1.0)
+                continue
+            if not batch:
+                self._slots.release()
+                continue
+            task = asyncio.create_task(self._send(batch))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
 
-    async def _deliver(self, conn: AsyncConnection, row: OutboxRow) -> Outcome:
-        extra = {"peer_id": row.peer_id, "outbox_id": row.id}
+    # Building a batch -----------------------------------------------------------------------
+
+    async def _connection(self) -> AsyncConnection:
+        if self._lock_conn is None:
+            conn = await self._engine.connect()
+            self._lock_conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        return self._lock_conn
+
+    async def _close_lock_conn(self) -> None:
+        conn, self._lock_conn = self._lock_conn, None
+        self._locked.clear()  # closing the session releases its advisory locks
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.close()
+
+    async def _next_batch(self) -> list[Item]:
+        conn = await self._connection()
+        peers = [p for p in self._ready if p not in self._busy][:PEERS_PER_SCAN]
+        for peer_id in peers:
+            if peer_id not in self._locked:
+                if await outbox.try_lock_peer(conn, peer_id):
+                    self._locked.add(peer_id)
+                else:
+                    self._ready.pop(peer_id, None)  # another process is sending for this chat
+        peers = [p for p in peers if p in self._locked]
+        heads = await outbox.heads(conn, peers, PER_CHAT)
+        now = datetime.now(UTC)
+        batch: list[Item] = []
+        for peer_id in peers:
+            if len(batch) >= self._batch_size:
+                break
+            rows = heads.get(peer_id, [])
+            if not rows:
+                self._ready.pop(peer_id, None)
+                self._locked.discard(peer_id)
+                await outbox.unlock_peer(conn, peer_id)
+                continue
+            taken = await self._take(conn, rows, now, self._batch_size - len(batch))
+            if taken:
+                batch.extend(taken)
+                self._busy.add(peer_id)
+            else:
+                self._ready.pop(peer_id, None)  # the head waits for its retry; the sweep returns
+        return batch
+
+    async def _take(
+        self, conn: AsyncConnection, rows: list[OutboxRow], now: datetime, room: int
+    ) -> list[Item]:
+        """A chat's leading rows that can go in this batch, in order."""
+        taken: list[Item] = []
+        refs: set[str] = set()
+        for row in rows[:room]:
+            if row.next_attempt_at > now:
+                break
+            call: Call | None
+            if row.method == outbox.EDIT:
+                target = row.params["target_ref"]
+                if target in refs:
+                    break  # its cmid is only known once this batch has sent the target
+                cmid = await outbox.cmid_for_ref(conn, row.peer_id, target)
+                call = None if cmid is None else _edit(row, cmid)
+            else:
+                call = _prepare(row)
+            taken.append(Item(row, call))
+            if row.ref:
+                refs.add(row.ref)
+        return taken
+
+    # Sending and recording ------------------------------------------------------------------
+
+    async def _send(self, batch: list[Item]) -> None:
+        peers = {item.row.peer_id for item in batch}
         try:
-            cmid = await self._call(conn, row)
-        except VKPeerUnavailableError as exc:
+            outcomes = await self._perform([item.call for item in batch if item.call])
+            failpoint("sender.after_call")
+            await self._record(batch, outcomes)
+        except Exception:
+            log.exception("recording a batch failed; its rows will be retried")
+        finally:
+            self._busy -= peers
+            self._slots.release()
+            self._kick.set()
+
+    async def _perform(self, calls: list[Call]) -> list[Any | VKError]:
+        if not calls:
+            return []
+        self.requests += 1
+        self.calls += len(calls)
+        try:
+            if len(calls) == 1:
+                return [await self._vk.perform(calls[0])]
+            slots: list[Any | VKError] = list(await self._vk.execute_calls(calls))
+            return slots
+        except VKError as exc:
+            return [exc] * len(calls)  # the whole request failed: every call in it did
+
+    async def _record(self, batch: list[Item], outcomes: list[Any | VKError]) -> None:
+        results = iter(outcomes)
+        async with self._engine.begin() as conn:
+            dead: set[int] = set()
+            for item in batch:
+                row = item.row
+                if item.call is None:
+                    log.info("edit skipped: %s was never sent", row.params["target_ref"])
+                    await outbox.mark_sent(conn, row.id)
+                    continue
+                outcome = next(results)
+                if row.peer_id in dead:
+                    continue
+                if isinstance(outcome, VKError):
+                    if await self._failed(conn, row, outcome):
+                        dead.add(row.peer_id)
+                    continue
+                cmid = None
+                if row.method == outbox.SEND:
+                    try:
+                        cmid = parse_sent_message(outcome, row.peer_id).conversation_message_id
+                    except VKError as exc:
+                        if await self._failed(conn, row, exc):
+                            dead.add(row.peer_id)
+                        continue
+                await outbox.mark_sent(conn, row.id, cmid)
+
+    async def _failed(self, conn: AsyncConnection, row: OutboxRow, exc: VKError) -> bool:
+        """Record a failed call; True when the whole chat is unreachable."""
+        extra = {"peer_id": row.peer_id, "outbox_id": row.id}
+        if isinstance(exc, VKPeerUnavailableError):
             dropped = await outbox.fail_peer(conn, row.peer_id, str(exc))
             log.warning("chat unavailable (%s); dropped %d queued calls", exc, dropped, extra=extra)
-            return Outcome.HOLD
-        except VKAPIError as exc:
-            if exc.retryable or isinstance(exc, VKAuthError):
-                return await self._retry_later(conn, row, exc)
+            return True
+        retry = not isinstance(exc, VKAPIError) or exc.retryable or isinstance(exc, VKAuthError)
+        if not retry:
             log.error("%s rejected by VK: %s", row.method, exc, extra=extra)
             await outbox.mark_failed(conn, row.id, str(exc))
-            return Outcome.NEXT
-        except VKError as exc:
-            return await self._retry_later(conn, row, exc)
-        failpoint("sender.after_call")
-        await outbox.mark_sent(conn, row.id, cmid)
-        return Outcome.NEXT
-
-    async def _retry_later(self, conn: AsyncConnection, row: OutboxRow, exc: Exception) -> Outcome:
-        extra = {"peer_id": row.peer_id, "outbox_id": row.id}
-        if row.attempts + 1 >= MAX_ATTEMPTS:
+        elif row.attempts + 1 >= MAX_ATTEMPTS:
             log.error(
                 "%s failed %d times, giving up: %s", row.method, MAX_ATTEMPTS, exc, extra=extra
             )
             await outbox.mark_failed(conn, row.id, str(exc))
-            return Outcome.NEXT
-        due = datetime.now(UTC) + retry_delay(row.attempts)
-        log.warning("%s failed (%s); retry at %s", row.method, exc, due.isoformat(), extra=extra)
-        await outbox.mark_retry(conn, row.id, str(exc), due)
-        return Outcome.HOLD
+        else:
+            due = datetime.now(UTC) + retry_delay(row.attempts)
+            log.warning(
+                "%s failed (%s); retry at %s", row.method, exc, due.isoformat(), extra=extra
+            )
+            await outbox.mark_retry(conn, row.id, str(exc), due)
+        return False
 
-    async def _call(self, conn: AsyncConnection, row: OutboxRow) -> int | None:
-        """Perform one row's VK call; returns the cmid of a sent message."""
-        params = row.params
-        if row.method == outbox.SEND:
-            sent = await self._vk.send_message(
-                row.peer_id, params["text"], random_id=row.id, keyboard=params.get("keyboard")
-            )
-            return sent.conversation_message_id
-        if row.method == outbox.EDIT:
-            cmid = await outbox.cmid_for_ref(conn, row.peer_id, params["target_ref"])
-            if cmid is None:
-                log.info("edit skipped: %s was never sent", params["target_ref"])
-                return None
-            await self._vk.edit_message(
-                row.peer_id, cmid, params["text"], keyboard=params.get("keyboard")
-            )
-            return None
-        if row.method == outbox.ANSWER:
-            await self._vk.send_event_answer(
-                params["callback_id"], params["user_id"], row.peer_id, params.get("text")
-            )
-            return None
-        raise VKAPIError(0, f"unknown outbox method {row.method}")
+
+def _prepare(row: OutboxRow) -> Call:
+    params = row.params
+    if row.method == outbox.SEND:
+        return send_message_call(
+            row.peer_id, params["text"], random_id=row.id, keyboard=params.get("keyboard")
+        )
+    if row.method == outbox.ANSWER:
+        return event_answer_call(
+            params["callback_id"], params["user_id"], row.peer_id, params.get("text")
+        )
+    raise ValueError(f"unknown outbox method {row.method}")
+
+
+def _edit(row: OutboxRow, cmid: int) -> Call:
+    params = row.params
+    return edit_message_call(row.peer_id, cmid, params["text"], keyboard=params.get("keyboard"))

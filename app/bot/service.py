@@ -28,6 +28,7 @@ from app.db.engine import create_engine, create_sessionmaker
 from app.game import config
 from app.settings import Settings
 from app.vk.client import RetryPolicy, VKClient
+from app.vk.ratelimit import SlidingWindowLimiter
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ def make_vk_client(settings: Settings, session: aiohttp.ClientSession) -> VKClie
         api_url=settings.vk_api_url,
         version=settings.vk_api_version,
         retry=RetryPolicy(attempts=3),
+        limiter=SlidingWindowLimiter(settings.vk_rate_limit),
     )
 
 
@@ -75,7 +77,8 @@ async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
             await channel.set_qos(prefetch_count=settings.bot_prefetch)
             declared = await topology.declare(channel, settings.update_shards)
             consumer = UpdateConsumer(declared.shard_queues, bot.handler, bot.lanes)
-            sender_task = asyncio.create_task(bot.sender.run(stop), name="outbox-sender")
+            stop_sending = asyncio.Event()  # set only once no more outbox rows can appear
+            sender_task = asyncio.create_task(bot.sender.run(stop_sending), name="outbox-sender")
             timers_task = asyncio.create_task(bot.timers.run(stop), name="timers")
             await consumer.start()
             log.info("consuming %d shard queues", len(declared.shard_queues))
@@ -84,8 +87,8 @@ async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
             await consumer.stop()
             await timers_task
             await bot.lanes.join()
-            await sender_task
-            await bot.sender.drain_all()  # what the last updates queued
+            stop_sending.set()
+            await sender_task  # delivers what the last updates queued, within a grace period
     finally:
         await connection.close()
         await engine.dispose()

@@ -123,7 +123,7 @@ def verdict(game: Game, correct: bool, given: str | None) -> str:
     if q.comment:
         lines.append(f"Комментарий: {q.comment}")
     lines.append(f"Счёт: {score(game)}.")
-    if game.round < game.rounds_total:
+    if game.round < game.rounds_total and game.settings.pause_seconds > 0:
         lines.append(f"Следующий вопрос через {game.settings.pause_seconds} с.")
     return "\n".join(lines)
 
@@ -138,7 +138,8 @@ def winner(game: Game) -> str:
 
 def results(game: Game) -> str:
     head = "Игра остановлена досрочно." if game.phase is Phase.STOPPED else "Игра окончена!"
-    lines = [head, f"Счёт: {score(game)}. {winner(game)}"]
+    verdict = winner(game) if game.results else "Победителя нет."
+    lines = [head, f"Счёт: {score(game)}. {verdict}"]
     if game.results:
         lines.append("\nРаунды:")
         for result in game.results:

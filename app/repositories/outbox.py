@@ -60,8 +60,13 @@ async def pending_peers(session: Executor, limit: int = 1000) -> list[int]:
     return list((await session.scalars(stmt)).all())
 
 
-async def next_batch(conn: Executor, peer_id: int, limit: int) -> list[OutboxRow]:
-    stmt = (
+async def heads(
+    conn: Executor, peer_ids: Sequence[int], per_peer: int
+) -> dict[int, list[OutboxRow]]:
+    """The first ``per_peer`` pending rows of each chat, in id order (the order to send)."""
+    if not peer_ids:
+        return {}
+    ranked = (
         select(
             Outbox.id,
             Outbox.peer_id,
@@ -70,12 +75,20 @@ async def next_batch(conn: Executor, peer_id: int, limit: int) -> list[OutboxRow
             Outbox.ref,
             Outbox.attempts,
             Outbox.next_attempt_at,
+            func.row_number().over(partition_by=Outbox.peer_id, order_by=Outbox.id).label("rn"),
         )
-        .where(Outbox.peer_id == peer_id, Outbox.status == "pending")
-        .order_by(Outbox.id)
-        .limit(limit)
+        .where(Outbox.peer_id.in_(peer_ids), Outbox.status == "pending")
+        .subquery()
     )
-    return [OutboxRow(*row) for row in (await conn.execute(stmt)).all()]
+    stmt = (
+        select(*[column for column in ranked.c if column.name != "rn"])
+        .where(ranked.c.rn <= per_peer)
+        .order_by(ranked.c.peer_id, ranked.c.id)
+    )
+    result: dict[int, list[OutboxRow]] = {}
+    for row in (await conn.execute(stmt)).all():
+        result.setdefault(row.peer_id, []).append(OutboxRow(*row))
+    return result
 
 
 async def mark_sent(conn: Executor, row_id: int, cmid: int | None = None) -> None:

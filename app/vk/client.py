@@ -1,7 +1,8 @@
 """The VK API client: the one place that speaks VK's HTTP wire format.
 
 Calls are form-encoded POSTs to ``{api_url}/{method}`` carrying ``v`` and the token;
-JSON-valued parameters (keyboard, event_data) travel as JSON strings. Only transport errors,
+JSON-valued parameters (keyboard, event_data) travel as JSON strings. Every request, retries
+included, first takes a slot from the optional rate limiter. Only transport errors,
 HTTP 5xx and VK errors 6 and 10 are retried, with jittered exponential backoff; everything
 else surfaces at once as a typed :class:`~app.vk.errors.VKAPIError`.
 """
@@ -19,6 +20,7 @@ from typing import Any
 import aiohttp
 
 from app.vk.errors import VKAPIError, VKError, VKTransportError, error_for
+from app.vk.ratelimit import SlidingWindowLimiter
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +109,7 @@ class VKClient:
         version: str = "5.199",
         retry: RetryPolicy = RetryPolicy(),
         timeout: float = 10.0,
+        limiter: SlidingWindowLimiter | None = None,
     ) -> None:
         self._session = session
         self._token = token
@@ -114,6 +117,7 @@ class VKClient:
         self._version = version
         self._retry = retry
         self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._limiter = limiter
 
     async def call_raw(self, method: str, params: Mapping[str, ParamValue]) -> dict[str, Any]:
         """POST one method and return VK's whole JSON body, retrying what is safe to retry."""
@@ -121,6 +125,8 @@ class VKClient:
         headers = {"Authorization": f"Bearer {self._token}"}
         for attempt in range(self._retry.attempts):
             try:
+                if self._limiter is not None:
+                    await self._limiter.acquire()
                 body = await self._post(method, form, headers)
                 error = body.get("error")
                 if isinstance(error, dict):
@@ -190,16 +196,8 @@ class VKClient:
         keyboard: Mapping[str, Any] | None = None,
     ) -> SentMessage:
         """``messages.send`` in the ``peer_ids`` form, which also returns the message's cmid."""
-        response = await self.call(
-            "messages.send",
-            peer_ids=str(peer_id),
-            random_id=random_id,
-            message=text,
-            keyboard=keyboard,
-            disable_mentions=1,
-            dont_parse_links=1,
-        )
-        return parse_sent_message(response, peer_id)
+        call = send_message_call(peer_id, text, random_id=random_id, keyboard=keyboard)
+        return parse_sent_message(await self.call(call.method, **call.params), peer_id)
 
     async def edit_message(
         self,
@@ -209,27 +207,14 @@ class VKClient:
         *,
         keyboard: Mapping[str, Any] | None = None,
     ) -> None:
-        await self.call(
-            "messages.edit",
-            peer_id=peer_id,
-            conversation_message_id=conversation_message_id,
-            message=text,
-            keyboard=keyboard,
-            disable_mentions=1,
-            dont_parse_links=1,
-        )
+        call = edit_message_call(peer_id, conversation_message_id, text, keyboard=keyboard)
+        await self.call(call.method, **call.params)
 
     async def send_event_answer(
         self, event_id: str, user_id: int, peer_id: int, snackbar: str | None = None
     ) -> None:
-        event_data = {"type": "show_snackbar", "text": snackbar[:90]} if snackbar else None
-        await self.call(
-            "messages.sendMessageEventAnswer",
-            event_id=event_id,
-            user_id=user_id,
-            peer_id=peer_id,
-            event_data=event_data,
-        )
+        call = event_answer_call(event_id, user_id, peer_id, snackbar)
+        await self.call(call.method, **call.params)
 
     async def get_conversation_members(self, peer_id: int) -> list[VKUser]:
         response = await self.call("messages.getConversationMembers", peer_id=peer_id)
@@ -246,6 +231,97 @@ class VKClient:
         response = body.get("response")
         slots = response if isinstance(response, list) else [response]
         return ExecuteResult(response=slots, errors=list(body.get("execute_errors") or []))
+
+    async def execute_calls(self, calls: Sequence[Call]) -> list[Any | VKAPIError]:
+        """Run up to 25 calls as ONE request; each slot is a result or that call's error."""
+        if not 0 < len(calls) <= MAX_EXECUTE_CALLS:
+            raise ValueError(f"execute takes 1..{MAX_EXECUTE_CALLS} calls")
+        result = await self.execute(vkscript(calls))
+        return execute_slots(result, len(calls))
+
+    async def perform(self, call: Call) -> Any:
+        """Run one prepared call on its own."""
+        return await self.call(call.method, **call.params)
+
+
+MAX_EXECUTE_CALLS = 25
+
+
+@dataclass(frozen=True)
+class Call:
+    """One prepared API call: method name and VK-encoded parameters."""
+
+    method: str
+    params: dict[str, Any]
+
+
+def send_message_call(
+    peer_id: int, text: str, *, random_id: int, keyboard: Mapping[str, Any] | None = None
+) -> Call:
+    return Call(
+        "messages.send",
+        _strings(
+            peer_ids=str(peer_id),
+            random_id=random_id,
+            message=text,
+            keyboard=keyboard,
+            disable_mentions=1,
+            dont_parse_links=1,
+        ),
+    )
+
+
+def edit_message_call(
+    peer_id: int, cmid: int, text: str, *, keyboard: Mapping[str, Any] | None = None
+) -> Call:
+    return Call(
+        "messages.edit",
+        _strings(
+            peer_id=peer_id,
+            conversation_message_id=cmid,
+            message=text,
+            keyboard=keyboard,
+            disable_mentions=1,
+            dont_parse_links=1,
+        ),
+    )
+
+
+def event_answer_call(event_id: str, user_id: int, peer_id: int, snackbar: str | None) -> Call:
+    event_data = {"type": "show_snackbar", "text": snackbar[:90]} if snackbar else None
+    return Call(
+        "messages.sendMessageEventAnswer",
+        _strings(event_id=event_id, user_id=user_id, peer_id=peer_id, event_data=event_data),
+    )
+
+
+def _strings(**params: ParamValue) -> dict[str, Any]:
+    return dict(encode_params(params))
+
+
+def vkscript(calls: Sequence[Call]) -> str:
+    """``return [API.a.b({...}), ...];`` with the arguments as JSON object literals."""
+    parts = [
+        f"API.{call.method}({json.dumps(call.params, ensure_ascii=False, separators=(',', ':'))})"
+        for call in calls
+    ]
+    return "return [" + ",".join(parts) + "];"
+
+
+def execute_slots(result: ExecuteResult, expected: int) -> list[Any | VKAPIError]:
+    """Pair each ``false`` slot with its entry of ``execute_errors`` (they come in order)."""
+    errors = iter(result.errors)
+    slots: list[Any | VKAPIError] = []
+    for index in range(expected):
+        value = result.response[index] if index < len(result.response) else False
+        if value is False:
+            error = next(errors, {})
+            slots.append(
+                error_for(int(error.get("error_code", 0)), str(error.get("error_msg", "failed")))
+            )
+        else:
+            slots.append(value)
+    return slots
 
 
 def _user(item: Mapping[str, Any]) -> VKUser:

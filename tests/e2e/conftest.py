@@ -87,6 +87,8 @@ async def stack_factory(
     for stack in stacks:
         for process in stack.processes:
             await process.kill()
+            # Shown by pytest only when the test failed.
+            print(f"--- {process.module} (last lines) ---", *process.lines[-60:], sep="\n")
         await stack.control.close()
         await stack.emulator.close()
 

@@ -48,15 +48,19 @@ async def test_outbox_keeps_order_and_resolves_refs(
         await outbox.add(session, 7, actions)
         await outbox.add(session, 8, [SendMessage("другой чат")])
     async with db.connect() as conn:
-        rows = await outbox.next_batch(conn, 7, 10)
+        rows = (await outbox.heads(conn, [7, 8], 10))[7]
         assert [row.method for row in rows] == [outbox.SEND, outbox.EDIT, outbox.ANSWER]
         assert rows[0].id < rows[1].id < rows[2].id
+        assert [row.method for row in (await outbox.heads(conn, [7], 2))[7]] == [
+            outbox.SEND,
+            outbox.EDIT,
+        ]
         assert sorted(await outbox.pending_peers(conn)) == [7, 8]
         assert await outbox.cmid_for_ref(conn, 7, "q1") is None
         await outbox.mark_sent(conn, rows[0].id, 55)
         assert await outbox.cmid_for_ref(conn, 7, "q1") == 55
         assert await outbox.fail_peer(conn, 7, "kicked") == 2
-        assert await outbox.next_batch(conn, 7, 10) == []
+        assert list(await outbox.heads(conn, [7, 8], 10)) == [8]
         await conn.commit()
 
 
