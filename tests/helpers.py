@@ -6,7 +6,7 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -85,3 +85,18 @@ class ServiceProcess:
         if self.proc.returncode is None:
             self.proc.send_signal(signal.SIGTERM)
         return await self.wait_exit(timeout)
+
+
+async def wait_until(
+    condition: Callable[[], Awaitable[bool]], timeout: float = 20.0, what: str = "condition"
+) -> None:
+    """Re-check a condition (e.g. a database query) until it holds; fail after ``timeout``.
+
+    For state that has no event to wait on. It waits for the condition, not for a guessed time.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.02)

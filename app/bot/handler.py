@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.bot.effects import AfterCommit, Effects, persist
 from app.bot.router import Router
+from app.failpoints import failpoint
 from app.repositories import events
 from app.vk.updates import parse_update
 
@@ -42,5 +43,6 @@ class UpdateHandler:
                 if actions is not None:
                     effects = await persist(session, update.peer_id, actions)
                     break
+        failpoint("handler.after_commit")
         log.debug("update applied", extra=extra)
         self._after_commit(effects)

@@ -143,3 +143,28 @@ async def test_fifty_chats_play_at_once_without_interference(
         assert sum("Раунд 1 из 1" in t for t in texts_) == 1
         await chat.control.close()
     assert (await stack.control.counters())["duplicate_random_ids"] == 0
+
+
+async def test_two_bot_processes_play_many_games_correctly(
+    stack_factory: StackFactory, db: AsyncEngine
+) -> None:
+    stack = await stack_factory(GAME_ROUNDS="1", GAME_DISCUSSION_SECONDS="1")
+    await stack.start_bot()
+    await stack.start_bot()
+    await stack.start_poller()
+    base = str(stack.emulator.make_url("/"))
+
+    async def one_chat() -> Chat:
+        chat = await make_chat(stack, "Соло", control=ControlClient(base))
+        await begin_game(chat, "Соло")
+        await chat.bot_says("Отвечает Соло")  # the discussion timer fired in one of the bots
+        game = await current_game(db, chat.peer_id)
+        await chat.say("Соло", game.questions[0].answer)
+        await chat.bot_says("Игра окончена")
+        return chat
+
+    chats = await asyncio.gather(*(one_chat() for _ in range(10)))
+    for chat in chats:
+        texts_ = await chat.bot_messages()
+        assert len(texts_) == len(set(texts_)), texts_
+        await chat.control.close()

@@ -1,0 +1,156 @@
+"""The outbox sender against the VK emulator: batching, order, limits, failures."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.actions import AnswerCallback, EditMessage, SendMessage
+from app.bot.sender import OutboxSender
+from app.db.engine import create_sessionmaker
+from app.repositories import outbox
+from app.vk.client import RetryPolicy, VKClient
+from app.vk.ratelimit import SlidingWindowLimiter
+from tests.helpers import wait_until
+from vk_emulator.config import EmulatorConfig
+from vk_emulator.control_client import ControlClient
+from vk_emulator.server import create_app
+
+TOKEN = "sender-token"
+
+
+@dataclass
+class Rig:
+    sender: OutboxSender
+    control: ControlClient
+    stop: asyncio.Event
+    task: asyncio.Task[None]
+
+
+@pytest.fixture
+async def rig(db: AsyncEngine) -> AsyncIterator[Rig]:
+    server = TestServer(create_app(EmulatorConfig(group_id=1, token=TOKEN)))
+    await server.start_server()
+    async with aiohttp.ClientSession() as http:
+        vk = VKClient(
+            http,
+            TOKEN,
+            api_url=str(server.make_url("/method")),
+            retry=RetryPolicy(attempts=3, base_delay=0.01),
+            limiter=SlidingWindowLimiter(20),
+        )
+        sender = OutboxSender(db, vk, sweep_interval=0.2)
+        stop = asyncio.Event()
+        task = asyncio.create_task(sender.run(stop))
+        control = ControlClient(str(server.make_url("/")))
+        yield Rig(sender, control, stop, task)
+        stop.set()
+        await task
+        await control.close()
+    await server.close()
+
+
+async def queue(db: AsyncEngine, peer_id: int, actions: list[object]) -> None:
+    async with create_sessionmaker(db).begin() as session:
+        await outbox.add(session, peer_id, actions)  # type: ignore[arg-type]
+
+
+async def wait_delivered(rig: Rig, count: int) -> list[dict[str, object]]:
+    seen: list[dict[str, object]] = []
+
+    def delivered(entry: dict[str, object]) -> bool:
+        if entry["kind"] in ("bot_message", "bot_edit", "event_answer"):
+            seen.append(entry)
+        return len(seen) >= count
+
+    await rig.control.wait_for(delivered, timeout=30, after_seq=0)
+    return seen
+
+
+async def test_many_chats_are_batched_in_order_within_the_rate_limit(
+    rig: Rig, db: AsyncEngine
+) -> None:
+    user = await rig.control.create_user("Ира")
+    peers = [
+        (await rig.control.create_chat(f"chat {i}", [user["id"]]))["peer_id"] for i in range(40)
+    ]
+    for peer_id in peers:
+        await queue(db, peer_id, [SendMessage(f"{peer_id} #{n}") for n in range(5)])
+        rig.sender.wake(peer_id)
+
+    await wait_delivered(rig, 200)
+    for peer_id in peers:
+        texts = [m["text"] for m in await rig.control.messages(peer_id)]
+        assert texts == [f"{peer_id} #{n}" for n in range(5)]
+    counters = await rig.control.counters()
+    assert counters["rate_limited"] == 0
+    assert counters["execute_requests"] >= 1
+    assert counters["requests"] < 200 / 5  # batching: far fewer requests than messages
+    async with db.connect() as conn:
+        pending = await conn.scalar(text("SELECT count(*) FROM outbox WHERE status <> 'sent'"))
+    assert pending == 0
+
+
+async def test_edit_follows_its_message_and_answers_are_sent(rig: Rig, db: AsyncEngine) -> None:
+    user = await rig.control.create_user("Ира")
+    peer_id = (await rig.control.create_chat("c", [user["id"]]))["peer_id"]
+    await queue(
+        db,
+        peer_id,
+        [SendMessage("v1", ref="m"), EditMessage("m", "v2"), EditMessage("never-sent", "x")],
+    )
+    rig.sender.wake(peer_id)
+    await wait_delivered(rig, 2)
+    messages = await rig.control.messages(peer_id)
+    assert [m["text"] for m in messages] == ["v2"]
+    async with db.connect() as conn:
+        statuses = (await conn.execute(text("SELECT status FROM outbox ORDER BY id"))).scalars()
+        assert list(statuses) == ["sent", "sent", "sent"]
+
+
+async def test_a_chat_the_bot_left_is_dropped_and_others_go_on(rig: Rig, db: AsyncEngine) -> None:
+    user = await rig.control.create_user("Ира")
+    gone = (await rig.control.create_chat("gone", [user["id"]]))["peer_id"]
+    alive = (await rig.control.create_chat("alive", [user["id"]]))["peer_id"]
+    await rig.control.kick_bot(gone)
+    await queue(db, gone, [SendMessage("a"), SendMessage("b"), AnswerCallback("cb", 1, "x")])
+    await queue(db, alive, [SendMessage("hello")])
+    rig.sender.wake(gone)
+    rig.sender.wake(alive)
+    rows: list[tuple[int, str]] = []
+
+    async def settled() -> bool:
+        async with db.connect() as conn:
+            result = await conn.execute(text("SELECT peer_id, status FROM outbox ORDER BY id"))
+            rows[:] = [(peer, status) for peer, status in result]
+        return all(status != "pending" for _, status in rows)
+
+    await wait_until(settled, what="every row sent or failed")
+    assert [status for peer, status in rows if peer == gone] == ["failed"] * 3
+    assert [status for peer, status in rows if peer == alive] == ["sent"]
+
+
+async def test_transient_vk_errors_are_retried_until_delivered(rig: Rig, db: AsyncEngine) -> None:
+    user = await rig.control.create_user("Ира")
+    peer_id = (await rig.control.create_chat("c", [user["id"]]))["peer_id"]
+    await rig.control.set_faults(http_500_rate=1.0)
+    await queue(db, peer_id, [SendMessage("persistent")])
+    rig.sender.wake(peer_id)
+
+    async def retried() -> bool:
+        async with db.connect() as conn:
+            attempts = await conn.scalar(text("SELECT attempts FROM outbox"))
+        return bool(attempts and attempts >= 1)
+
+    await wait_until(retried, what="a failed attempt recorded")
+    await rig.control.clear_faults()
+    rig.sender.wake(peer_id)
+    await wait_delivered(rig, 1)
+    assert [m["text"] for m in await rig.control.messages(peer_id)] == ["persistent"]
