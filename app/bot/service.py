@@ -17,6 +17,7 @@ from app.bot.consumer import UpdateConsumer
 from app.bot.effects import Effects
 from app.bot.game_router import GameRouter
 from app.bot.handler import UpdateHandler
+from app.bot.housekeeping import run_housekeeping
 from app.bot.lanes import Lanes
 from app.bot.names import NameResolver
 from app.bot.router import FallbackRouter, HelpRouter, Router
@@ -80,12 +81,16 @@ async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
             stop_sending = asyncio.Event()  # set only once no more outbox rows can appear
             sender_task = asyncio.create_task(bot.sender.run(stop_sending), name="outbox-sender")
             timers_task = asyncio.create_task(bot.timers.run(stop), name="timers")
+            housekeeping = asyncio.create_task(
+                run_housekeeping(create_sessionmaker(engine), stop), name="housekeeping"
+            )
             await consumer.start()
             log.info("consuming %d shard queues", len(declared.shard_queues))
             await stop.wait()
             log.info("stopping: finishing in-flight updates")
             await consumer.stop()
             await timers_task
+            await housekeeping
             await bot.lanes.join()
             stop_sending.set()
             await sender_task  # delivers what the last updates queued, within a grace period

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -148,3 +148,11 @@ async def try_lock_peer(conn: AsyncConnection, peer_id: int) -> bool:
 
 async def unlock_peer(conn: AsyncConnection, peer_id: int) -> None:
     await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": peer_id})
+
+
+async def forget_done_before(conn: Executor, cutoff: datetime) -> int:
+    """Drop delivered or abandoned rows older than ``cutoff`` (nothing edits them any more)."""
+    result = await conn.execute(
+        delete(Outbox).where(Outbox.status != "pending", Outbox.created_at < cutoff)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -71,3 +71,34 @@ async def test_peer_lock_is_exclusive_across_connections(db: AsyncEngine) -> Non
         assert await outbox.try_lock_peer(second, 2000000002)
         await outbox.unlock_peer(first, 2000000001)
         assert await outbox.try_lock_peer(second, 2000000001)
+
+
+async def test_housekeeping_keeps_recent_and_pending_rows(
+    db: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import text
+
+    from app.bot.housekeeping import clean_once
+
+    async with sessionmaker.begin() as session:
+        await events.mark_processed(session, "old")
+        await events.mark_processed(session, "new")
+        await outbox.add(session, 1, [SendMessage("old sent"), SendMessage("old pending")])
+        await session.execute(
+            text(
+                "UPDATE processed_events SET processed_at = now() - interval '8 days' "
+                "WHERE event_id = 'old'"
+            )
+        )
+        await session.execute(text("UPDATE outbox SET created_at = now() - interval '8 days'"))
+        await session.execute(
+            text("UPDATE outbox SET status = 'sent' WHERE params->>'text' = 'old sent'")
+        )
+    assert await clean_once(sessionmaker, keep=timedelta(days=7)) == 2
+    async with db.connect() as conn:
+        assert await conn.scalar(text("SELECT array_agg(event_id) FROM processed_events")) == [
+            "new"
+        ]
+        assert await conn.scalar(text("SELECT array_agg(status) FROM outbox")) == ["pending"]
