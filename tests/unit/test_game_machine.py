@@ -22,6 +22,7 @@ from app.game import events as ev
 from app.game import texts
 from app.game.machine import lobby_ref, open_lobby, pick_ref, question_ref, step
 from app.game.model import Game, GameSettings, Phase, Question, RoundResult, to_json
+from tests.unit.game_fixtures import SETTINGS
 
 # hypothesis is optional (not a declared test dependency): the seeded random walks below
 # check the same invariants; with hypothesis installed, a shrinking property test runs too.
@@ -52,15 +53,6 @@ DECK = (
 )
 QUESTIONS = DECK[:3]
 
-# Every duration differs, so a timer's due tells which setting it came from.
-SETTINGS = GameSettings(
-    rounds=3,
-    lobby_seconds=90,
-    discussion_seconds=60,
-    pick_seconds=30,
-    answer_seconds=45,
-    pause_seconds=5,
-)
 
 TIMER_NAMES = (
     ev.LOBBY_END,

@@ -21,6 +21,7 @@ from app.game.model import (
     from_json,
     to_json,
 )
+from tests.unit.game_fixtures import SETTINGS
 
 MSK = timezone(timedelta(hours=3))
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -29,14 +30,6 @@ QUESTIONS = (
     Question(11, "Столица Франции?", "Париж", ("Paris", "Paris, France"), "Город на Сене."),
     Question(12, "Автор «Евгения Онегина»?", "Пушкин"),
     Question(13, "Год Бородинского сражения?", "1812", comment="Отечественная война."),
-)
-SETTINGS = GameSettings(
-    rounds=3,
-    lobby_seconds=90,
-    discussion_seconds=60,
-    pick_seconds=30,
-    answer_seconds=45,
-    pause_seconds=5,
 )
 
 
