@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     admin_port: int = Field(default=8080, alias="ADMIN_PORT", ge=1, le=65535)
     log_level: LogLevel = Field(default="INFO", alias="LOG_LEVEL")
     log_format: LogFormat = Field(default="auto", alias="LOG_FORMAT")
+    amqp_prefix: str = Field(
+        default="znatoki", alias="AMQP_PREFIX", pattern=r"^[A-Za-z0-9_-]{1,64}$"
+    )
     update_shards: int = Field(default=4, alias="UPDATE_SHARDS", ge=1, le=256)
     bot_prefetch: int = Field(default=64, alias="BOT_PREFETCH", ge=1, le=10_000)
     game_rounds: int = Field(default=6, alias="GAME_ROUNDS", ge=1, le=50)

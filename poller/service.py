@@ -25,7 +25,9 @@ async def run_poller(settings: Settings, stop: asyncio.Event) -> None:
     try:
         # Returned (unroutable) messages raise instead of vanishing silently.
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-        declared = await topology.declare(channel, settings.update_shards)
+        declared = await topology.declare(
+            channel, settings.update_shards, topology.Names(settings.amqp_prefix)
+        )
         async with aiohttp.ClientSession() as http:
             poller = Poller(
                 make_vk_client(settings, http),

@@ -89,14 +89,34 @@ def amqp_url() -> str:
     return AMQP_URL
 
 
-@pytest.fixture
-async def broker(amqp_url: str) -> AsyncIterator[aio_pika.abc.AbstractRobustConnection]:
-    """A RabbitMQ connection with Znatoki's queues deleted first, so each test starts empty."""
-    connection = await aio_pika.connect_robust(amqp_url)
+@pytest.fixture(scope="session")
+def amqp_names() -> Iterator[topology.Names]:
+    """Queue names private to this test run (AMQP_PREFIX), removed at the end."""
+    names = topology.Names(f"znatoki_test_{uuid.uuid4().hex[:10]}")
+    yield names
+    asyncio.run(_delete_topology(names))
+
+
+async def _delete_topology(names: topology.Names) -> None:
+    connection = await aio_pika.connect(AMQP_URL)
     channel = await connection.channel()
-    for shard in range(64):
-        await channel.queue_delete(topology.shard_queue_name(shard))
-    await channel.queue_delete(topology.DEAD_LETTER_QUEUE)
-    await channel.close()
+    for shard in range(MAX_TEST_SHARDS):
+        await channel.queue_delete(names.shard_queue(shard))
+    await channel.queue_delete(names.dead_letter_queue)
+    await channel.exchange_delete(names.updates_exchange)
+    await channel.exchange_delete(names.dead_letter_exchange)
+    await connection.close()
+
+
+MAX_TEST_SHARDS = 16
+
+
+@pytest.fixture
+async def broker(
+    amqp_url: str, amqp_names: topology.Names
+) -> AsyncIterator[aio_pika.abc.AbstractRobustConnection]:
+    """A RabbitMQ connection with this run's queues deleted first, so each test starts empty."""
+    await _delete_topology(amqp_names)
+    connection = await aio_pika.connect_robust(amqp_url)
     yield connection
     await connection.close()

@@ -76,7 +76,9 @@ async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
             bot = Bot(settings, engine, make_vk_client(settings, http))
             channel = await connection.channel()
             await channel.set_qos(prefetch_count=settings.bot_prefetch)
-            declared = await topology.declare(channel, settings.update_shards)
+            declared = await topology.declare(
+                channel, settings.update_shards, topology.Names(settings.amqp_prefix)
+            )
             consumer = UpdateConsumer(declared.shard_queues, bot.handler, bot.lanes)
             stop_sending = asyncio.Event()  # set only once no more outbox rows can appear
             sender_task = asyncio.create_task(bot.sender.run(stop_sending), name="outbox-sender")

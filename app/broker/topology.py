@@ -2,14 +2,14 @@
 
 ::
 
-    poller ──publish(routing_key="shard.<peer_id % N>")──▶ exchange "znatoki.updates" (direct)
+    poller ──publish(routing_key="shard.<peer_id % N>")──▶ exchange "<p>.updates" (direct)
                                                              │
                  ┌───────────────────────────────────────────┼──────────────┐
                  ▼                                           ▼              ▼
-     queue "znatoki.updates.0"  …  "znatoki.updates.<N-1>"  (durable, single active consumer)
+     queue "<p>.updates.0"  …  "<p>.updates.<N-1>"   (durable, single active consumer)
                  │ rejected / failed too often
                  ▼
-     exchange "znatoki.dlx" (fanout) ──▶ queue "znatoki.dead"
+     exchange "<p>.dlx" (fanout) ──▶ queue "<p>.dead"          (<p> = AMQP_PREFIX, "znatoki")
 
 All updates of one chat land in one shard queue, and each shard queue has a single active
 consumer, so a chat's updates are applied in arrival order even with several bot processes;
@@ -30,13 +30,31 @@ from aio_pika.abc import (
     DeliveryMode,
 )
 
-UPDATES_EXCHANGE = "znatoki.updates"
-DEAD_LETTER_EXCHANGE = "znatoki.dlx"
-DEAD_LETTER_QUEUE = "znatoki.dead"
 
+@dataclass(frozen=True)
+class Names:
+    """Every exchange and queue name, under one prefix (``AMQP_PREFIX``).
 
-def shard_queue_name(shard: int) -> str:
-    return f"{UPDATES_EXCHANGE}.{shard}"
+    The prefix lets several installations (or test runs) share one broker without touching
+    each other's queues.
+    """
+
+    prefix: str = "znatoki"
+
+    @property
+    def updates_exchange(self) -> str:
+        return f"{self.prefix}.updates"
+
+    @property
+    def dead_letter_exchange(self) -> str:
+        return f"{self.prefix}.dlx"
+
+    @property
+    def dead_letter_queue(self) -> str:
+        return f"{self.prefix}.dead"
+
+    def shard_queue(self, shard: int) -> str:
+        return f"{self.prefix}.updates.{shard}"
 
 
 def shard_of(peer_id: int, shards: int) -> int:
@@ -54,24 +72,24 @@ class Topology:
     dead_letter_queue: AbstractQueue
 
 
-async def declare(channel: AbstractChannel, shards: int) -> Topology:
+async def declare(channel: AbstractChannel, shards: int, names: Names = Names()) -> Topology:
     """Idempotently declare exchanges, shard queues and the dead-letter queue."""
     dlx = await channel.declare_exchange(
-        DEAD_LETTER_EXCHANGE, aio_pika.ExchangeType.FANOUT, durable=True
+        names.dead_letter_exchange, aio_pika.ExchangeType.FANOUT, durable=True
     )
-    dead = await channel.declare_queue(DEAD_LETTER_QUEUE, durable=True)
+    dead = await channel.declare_queue(names.dead_letter_queue, durable=True)
     await dead.bind(dlx)
     exchange = await channel.declare_exchange(
-        UPDATES_EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True
+        names.updates_exchange, aio_pika.ExchangeType.DIRECT, durable=True
     )
     queues = []
     for shard in range(shards):
         queue = await channel.declare_queue(
-            shard_queue_name(shard),
+            names.shard_queue(shard),
             durable=True,
             arguments={
                 "x-single-active-consumer": True,
-                "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE,
+                "x-dead-letter-exchange": names.dead_letter_exchange,
             },
         )
         await queue.bind(exchange, routing_key=f"shard.{shard}")

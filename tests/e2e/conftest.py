@@ -9,6 +9,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.broker import topology
 from tests.helpers import ServiceProcess
 from vk_emulator.config import EmulatorConfig
 from vk_emulator.control_client import ControlClient
@@ -56,7 +57,11 @@ StackFactory = Callable[..., Awaitable[Stack]]
 
 @pytest.fixture
 async def stack_factory(
-    db: AsyncEngine, broker: object, database_url: str, amqp_url: str
+    db: AsyncEngine,
+    broker: object,
+    database_url: str,
+    amqp_url: str,
+    amqp_names: topology.Names,
 ) -> AsyncIterator[StackFactory]:
     stacks: list[Stack] = []
 
@@ -70,6 +75,7 @@ async def stack_factory(
             env={
                 "DATABASE_URL": database_url,
                 "AMQP_URL": amqp_url,
+                "AMQP_PREFIX": amqp_names.prefix,
                 "VK_TOKEN": TOKEN,
                 "VK_GROUP_ID": str(GROUP_ID),
                 "VK_API_URL": str(server.make_url("/method")),

@@ -98,7 +98,7 @@ async def test_kill_between_send_and_marking_sent_is_deduplicated_by_random_id(
 
 
 async def test_duplicate_delivery_of_an_update_changes_nothing(
-    stack_factory: StackFactory, amqp_url: str, db: AsyncEngine
+    stack_factory: StackFactory, amqp_url: str, amqp_names: topology.Names, db: AsyncEngine
 ) -> None:
     stack = await stack_factory()
     await stack.start_bot()
@@ -122,7 +122,7 @@ async def test_duplicate_delivery_of_an_update_changes_nothing(
     }
     connection = await aio_pika.connect(amqp_url)
     channel = await connection.channel()
-    exchange = await channel.get_exchange(topology.UPDATES_EXCHANGE)
+    exchange = await channel.get_exchange(amqp_names.updates_exchange)
     for _ in range(3):
         message = topology.update_message(update, "dup-1", chat.peer_id)
         await exchange.publish(message, routing_key=topology.routing_key(chat.peer_id, 4))
