@@ -52,6 +52,9 @@ class Settings(BaseSettings):
         default="znatoki", alias="AMQP_PREFIX", pattern=r"^[A-Za-z0-9_-]{1,64}$"
     )
     update_shards: int = Field(default=4, alias="UPDATE_SHARDS", ge=1, le=256)
+    update_retry_delays: str = Field(default="1,5,30,120,600", alias="UPDATE_RETRY_DELAYS")
+    bot_shards: str = Field(default="", alias="BOT_SHARDS")
+    bot_standby_delay: float = Field(default=3.0, alias="BOT_STANDBY_DELAY", ge=0, le=600)
     bot_prefetch: int = Field(default=64, alias="BOT_PREFETCH", ge=1, le=10_000)
     game_rounds: int = Field(default=6, alias="GAME_ROUNDS", ge=1, le=50)
     game_lobby_seconds: int = Field(default=60, alias="GAME_LOBBY_SECONDS", ge=1, le=3600)
@@ -59,6 +62,9 @@ class Settings(BaseSettings):
     game_pick_seconds: int = Field(default=30, alias="GAME_PICK_SECONDS", ge=1, le=3600)
     game_answer_seconds: int = Field(default=60, alias="GAME_ANSWER_SECONDS", ge=1, le=3600)
     game_pause_seconds: int = Field(default=3, alias="GAME_PAUSE_SECONDS", ge=0, le=600)
+    # Behind a reverse proxy the admin API sees the proxy's address; trusting the last
+    # X-Forwarded-For hop lets login throttling count per real client address instead.
+    admin_trust_proxy: bool = Field(default=False, alias="ADMIN_TRUST_PROXY")
 
     @field_validator("database_url")
     @classmethod
@@ -80,6 +86,29 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("update_retry_delays")
+    @classmethod
+    def _delays(cls, value: str) -> str:
+        parse_delays(value)
+        return value
+
+    @field_validator("bot_shards")
+    @classmethod
+    def _shards(cls, value: str) -> str:
+        parse_shards(value)
+        return value
+
+    @property
+    def retry_delays(self) -> tuple[float, ...]:
+        return parse_delays(self.update_retry_delays)
+
+    @property
+    def preferred_shards(self) -> set[int]:
+        """The shard queues this bot process consumes first (BOT_SHARDS; empty: all)."""
+        chosen = parse_shards(self.bot_shards)
+        every = set(range(self.update_shards))
+        return (chosen & every) if chosen else every
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -139,6 +168,30 @@ class Settings(BaseSettings):
             else:
                 shown[key] = value
         return shown
+
+
+def parse_delays(value: str) -> tuple[float, ...]:
+    """``"1,5,30"`` → (1.0, 5.0, 30.0): the retry tiers of a failing update, in seconds."""
+    try:
+        delays = tuple(float(part) for part in value.split(",") if part.strip())
+    except ValueError:
+        raise ValueError("must be comma-separated seconds, e.g. 1,5,30") from None
+    if not 1 <= len(delays) <= 10 or not all(0 < delay <= 86_400 for delay in delays):
+        raise ValueError("must list 1 to 10 delays between 0 and 86400 seconds")
+    return delays
+
+
+def parse_shards(value: str) -> set[int]:
+    """``"0-3,6"`` → {0, 1, 2, 3, 6}."""
+    shards: set[int] = set()
+    for part in value.replace(" ", "").split(","):
+        if not part:
+            continue
+        low, _, high = part.partition("-")
+        if not low.isdigit() or (high and not high.isdigit()):
+            raise ValueError("must be shard numbers and ranges, e.g. 0-3,6")
+        shards.update(range(int(low), int(high or low) + 1))
+    return shards
 
 
 def _required(value: str | None, name: str) -> str:

@@ -12,8 +12,9 @@ import asyncio
 import hashlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from aio_pika.abc import AbstractExchange
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,10 +24,11 @@ from app.broker.topology import routing_key, update_message
 from app.failpoints import failpoint
 from app.repositories import cursor
 from app.vk.client import LongPollResult, LongPollServer, RetryPolicy, VKClient
-from app.vk.errors import VKError
 from app.vk.updates import envelope_event_id, peer_id_of
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 POLL_BACKOFF = RetryPolicy(attempts=0, base_delay=0.5, max_delay=30.0)
 
@@ -86,8 +88,10 @@ class Poller:
         server = await self._until(stop, self._server)
         if server is None:
             return
-        async with self._sessionmaker() as session:
-            ts = await cursor.load(session, self._group_id) or server.ts
+        ts = await self._until(stop, self._saved_ts)
+        if ts is None:
+            return
+        ts = ts or server.ts
         log.info("long polling from ts=%s", ts)
         failures = 0
         while not stop.is_set():
@@ -107,25 +111,33 @@ class Poller:
                     failpoint("poller.after_publish")
                 await self._save(ts)
                 failures = 0
-            except (VKError, OSError) as exc:
+            except Exception as exc:
+                # VK, RabbitMQ or Postgres away: the cursor was not advanced, so the next poll
+                # re-reads this batch; duplicates are dropped downstream by event_id.
                 failures += 1
                 delay = self._backoff.delay(min(failures, 8))
-                log.warning("long poll error (%s); retry in %.1fs", exc, delay)
+                log.warning(
+                    "poll cycle failed (%s: %s); retry in %.1fs", type(exc).__name__, exc, delay
+                )
                 await wait_any(stop, seconds=delay)
 
     async def _server(self) -> LongPollServer:
         return await self._vk.get_long_poll_server(self._group_id)
 
-    async def _until(self, stop: asyncio.Event, call: Any) -> LongPollServer | None:
+    async def _saved_ts(self) -> str:
+        async with self._sessionmaker() as session:
+            return await cursor.load(session, self._group_id) or ""
+
+    async def _until(self, stop: asyncio.Event, call: Callable[[], Awaitable[T]]) -> T | None:
+        """Retry a start-up step with backoff until it works or the service is stopped."""
         failures = 0
         while not stop.is_set():
             try:
-                server: LongPollServer = await call()
-                return server
-            except (VKError, OSError) as exc:
+                return await call()
+            except Exception as exc:
                 failures += 1
                 delay = self._backoff.delay(min(failures, 8))
-                log.warning("groups.getLongPollServer failed (%s); retry in %.1fs", exc, delay)
+                log.warning("start-up step failed (%s); retry in %.1fs", exc, delay)
                 await wait_any(stop, seconds=delay)
         return None
 

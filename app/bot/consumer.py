@@ -1,41 +1,68 @@
 """Consume updates from the shard queues: manual ack, per-chat order, no lost work.
 
-An update is acknowledged only after the handler committed its effects. A handler failure
-never kills the consumer: the message is requeued once and then dead-lettered, and malformed
-input is dead-lettered straight away (retrying cannot fix it).
+An update is acknowledged only after the handler committed its effects. A failure never kills
+the consumer, and never blocks the chat's later updates for long:
+
+* malformed input goes straight to the dead-letter queue (retrying cannot fix it);
+* a failing handler (a bug, a poison message) is re-published to the next retry tier (a
+  delay queue that hands it back to its shard later) and, after the last tier, parked in the
+  dead-letter queue with the error;
+* an outage (Postgres down) is not the message's fault: the lane waits and the message is
+  requeued, so nothing burns its retries while a dependency restarts.
+Every re-publish is confirmed by the broker before the original is acknowledged.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
+import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
 
 from app.bot.lanes import Lanes
+from app.broker.errors import is_outage
+from app.broker.topology import Topology
+from app.vk.client import RetryPolicy
 from app.vk.updates import MalformedUpdate, peer_id_of
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Any], Awaitable[None]]
 
+ATTEMPT_HEADER = "x-znatoki-attempt"
+ERROR_HEADER = "x-znatoki-error"
+ROUTING_KEY_HEADER = "x-znatoki-routing-key"
+FAILED_AT_HEADER = "x-znatoki-failed-at"
+OUTAGE_BACKOFF = RetryPolicy(attempts=0, base_delay=0.5, max_delay=10.0)
+
+
+def attempt_of(message: AbstractIncomingMessage) -> int:
+    value = (message.headers or {}).get(ATTEMPT_HEADER, 0)
+    return value if isinstance(value, int) else 0
+
 
 class UpdateConsumer:
-    def __init__(self, queues: list[AbstractQueue], handler: Handler, lanes: Lanes) -> None:
-        self._queues = queues
+    def __init__(self, topology: Topology, handler: Handler, lanes: Lanes) -> None:
+        self._topology = topology
         self._handler = handler
         self._lanes = lanes
         self._tags: list[tuple[AbstractQueue, str]] = []
+        self._outages = 0
+        self.dead_lettered = 0
+        self.retried = 0
 
-    async def start(self) -> None:
-        for queue in self._queues:
+    async def start(self, queues: list[AbstractQueue]) -> None:
+        for queue in queues:
             tag = await queue.consume(self._on_message, no_ack=False)
             self._tags.append((queue, tag))
 
     async def stop(self) -> None:
-        """Stop taking deliveries, then finish (and ack) what was already delivered."""
+        """Stop taking deliveries; what was delivered is finished by the lanes (and acked)."""
         for queue, tag in self._tags:
             try:
                 await queue.cancel(tag)
@@ -48,25 +75,76 @@ class UpdateConsumer:
         try:
             raw = json.loads(message.body)
         except ValueError:
-            log.warning("dead-lettering an update that is not JSON: %r", message.body[:200])
-            await message.reject(requeue=False)
+            self._lanes.submit(0, lambda: self._dead_letter(message, "body is not JSON"))
             return
         self._lanes.submit(peer_id_of(raw), lambda: self._process(message, raw))
 
     async def _process(self, message: AbstractIncomingMessage, raw: Any) -> None:
-        event_id = message.message_id
+        extra = {"event_id": message.message_id}
         try:
             await self._handler(raw)
         except MalformedUpdate as exc:
-            log.warning("dead-lettering malformed update: %s", exc, extra={"event_id": event_id})
-            await message.reject(requeue=False)
+            log.warning("malformed update: %s", exc, extra=extra)
+            await self._dead_letter(message, f"malformed: {exc}")
             return
-        except Exception:
-            if message.redelivered:
-                log.exception("update failed again; dead-lettering", extra={"event_id": event_id})
-                await message.reject(requeue=False)
+        except Exception as exc:
+            if is_outage(exc):
+                await self._wait_out_outage(message, exc)
             else:
-                log.exception("update failed; requeueing once", extra={"event_id": event_id})
-                await message.nack(requeue=True)
+                await self._retry_later(message, exc)
             return
+        self._outages = 0
         await message.ack()
+
+    async def _wait_out_outage(self, message: AbstractIncomingMessage, exc: Exception) -> None:
+        self._outages += 1
+        delay = OUTAGE_BACKOFF.delay(min(self._outages, 6))
+        log.warning("dependency unavailable (%s); requeue after %.1fs", exc, delay)
+        await asyncio.sleep(delay)  # backoff: hold this chat's lane while Postgres is away
+        await message.nack(requeue=True)
+
+    async def _retry_later(self, message: AbstractIncomingMessage, exc: Exception) -> None:
+        attempt = attempt_of(message) + 1
+        tiers = self._topology.retry_exchanges
+        extra = {"event_id": message.message_id}
+        if attempt > len(tiers):
+            log.exception("update failed %d times; dead-lettering", attempt, extra=extra)
+            await self._dead_letter(message, f"{type(exc).__name__}: {exc}", attempt)
+            return
+        log.warning(
+            "update failed (%s: %s); retry %d/%d later",
+            type(exc).__name__,
+            exc,
+            attempt,
+            len(tiers),
+            extra=extra,
+        )
+        copy = _copy(message, {ATTEMPT_HEADER: attempt, ERROR_HEADER: str(exc)[:1000]})
+        await tiers[attempt - 1].publish(copy, routing_key=message.routing_key or "")
+        self.retried += 1
+        await message.ack()
+
+    async def _dead_letter(
+        self, message: AbstractIncomingMessage, error: str, attempts: int | None = None
+    ) -> None:
+        headers: dict[str, Any] = {
+            ERROR_HEADER: error[:1000],
+            ROUTING_KEY_HEADER: message.routing_key or "",
+            FAILED_AT_HEADER: datetime.now(UTC).isoformat(),
+            ATTEMPT_HEADER: attempts if attempts is not None else attempt_of(message),
+        }
+        await self._topology.dead_letter_exchange.publish(
+            _copy(message, headers), routing_key=message.routing_key or ""
+        )
+        self.dead_lettered += 1
+        await message.ack()
+
+
+def _copy(message: AbstractIncomingMessage, headers: dict[str, Any]) -> aio_pika.Message:
+    return aio_pika.Message(
+        body=message.body,
+        content_type=message.content_type,
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        message_id=message.message_id,
+        headers={**(message.headers or {}), **headers},
+    )

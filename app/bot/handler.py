@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.bot.effects import AfterCommit, Effects, persist
 from app.bot.router import Router
-from app.failpoints import failpoint
+from app.failpoints import failpoint, failpoint_raise
 from app.repositories import events
 from app.vk.updates import parse_update
 
@@ -31,6 +31,7 @@ class UpdateHandler:
 
     async def __call__(self, raw: Any) -> None:
         update = parse_update(raw)  # MalformedUpdate propagates: the consumer dead-letters it
+        failpoint_raise("handler.raise", getattr(update, "text", ""))
         extra = {"event_id": update.event_id, "peer_id": update.peer_id}
         effects = Effects(update.peer_id)
         async with self._sessionmaker.begin() as session:

@@ -11,8 +11,10 @@ import asyncio
 import logging
 
 import aiohttp
+from aio_pika.abc import AbstractQueue
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.aio import wait_any
 from app.bot.consumer import UpdateConsumer
 from app.bot.effects import Effects
 from app.bot.game_router import GameRouter
@@ -71,25 +73,35 @@ class Bot:
 async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
     engine = create_engine(settings.dsn)
     connection = await connect(settings.broker_url)
+    stop_sending = asyncio.Event()  # set only once no more outbox rows can appear
     try:
         async with aiohttp.ClientSession() as http:
             bot = Bot(settings, engine, make_vk_client(settings, http))
             channel = await connection.channel()
             await channel.set_qos(prefetch_count=settings.bot_prefetch)
             declared = await topology.declare(
-                channel, settings.update_shards, topology.Names(settings.amqp_prefix)
+                channel,
+                settings.update_shards,
+                topology.Names(settings.amqp_prefix),
+                settings.retry_delays,
             )
-            consumer = UpdateConsumer(declared.shard_queues, bot.handler, bot.lanes)
-            stop_sending = asyncio.Event()  # set only once no more outbox rows can appear
+            consumer = UpdateConsumer(declared, bot.handler, bot.lanes)
             sender_task = asyncio.create_task(bot.sender.run(stop_sending), name="outbox-sender")
             timers_task = asyncio.create_task(bot.timers.run(stop), name="timers")
             housekeeping = asyncio.create_task(
                 run_housekeeping(create_sessionmaker(engine), stop), name="housekeeping"
             )
-            await consumer.start()
-            log.info("consuming %d shard queues", len(declared.shard_queues))
+            preferred = settings.preferred_shards
+            queues = declared.shard_queues
+            await consumer.start([q for n, q in enumerate(queues) if n in preferred])
+            log.info("consuming %d shard queues", len(preferred))
+            standby = [q for n, q in enumerate(queues) if n not in preferred]
+            standby_task = asyncio.create_task(
+                _standby(consumer, standby, settings.bot_standby_delay, stop)
+            )
             await stop.wait()
             log.info("stopping: finishing in-flight updates")
+            await standby_task
             await consumer.stop()
             await timers_task
             await housekeeping
@@ -99,3 +111,21 @@ async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
     finally:
         await connection.close()
         await engine.dispose()
+
+
+async def _standby(
+    consumer: UpdateConsumer, queues: list[AbstractQueue], delay: float, stop: asyncio.Event
+) -> None:
+    """Subscribe to the other shards after a delay, as the stand-by for their owners.
+
+    Each shard queue has a single active consumer: the first subscriber gets it and the
+    others take over, in order, when it goes away. Subscribing to non-preferred shards late
+    lets bots started together with different BOT_SHARDS split the shards between them, while
+    every bot can still take over any shard whose owner dies.
+    """
+    if not queues:
+        return
+    await wait_any(stop, seconds=delay)
+    if not stop.is_set():
+        await consumer.start(queues)
+        log.info("standing by for %d more shard queues", len(queues))

@@ -7,7 +7,10 @@
                  ┌───────────────────────────────────────────┼──────────────┐
                  ▼                                           ▼              ▼
      queue "<p>.updates.0"  …  "<p>.updates.<N-1>"   (durable, single active consumer)
-                 │ rejected / failed too often
+                 │ handler failed: attempt n        ▲ after the tier's delay (TTL), back to
+                 ▼                                   │ the updates exchange, same shard key
+     exchange/queue "<p>.retry.<delay>ms" (fanout, x-message-ttl) ─┘
+                 │ malformed, or failed on every retry tier
                  ▼
      exchange "<p>.dlx" (fanout) ──▶ queue "<p>.dead"          (<p> = AMQP_PREFIX, "znatoki")
 
@@ -56,6 +59,12 @@ class Names:
     def shard_queue(self, shard: int) -> str:
         return f"{self.prefix}.updates.{shard}"
 
+    def retry_exchange(self, delay_ms: int) -> str:
+        return f"{self.prefix}.retry.{delay_ms}ms"
+
+    def retry_queue(self, delay_ms: int) -> str:
+        return f"{self.prefix}.retry.{delay_ms}ms"
+
 
 def shard_of(peer_id: int, shards: int) -> int:
     return abs(peer_id) % shards
@@ -70,10 +79,22 @@ class Topology:
     exchange: AbstractExchange
     shard_queues: list[AbstractQueue]
     dead_letter_queue: AbstractQueue
+    dead_letter_exchange: AbstractExchange
+    # Retry tiers in delay order: publishing to one parks the message for its delay, after
+    # which RabbitMQ dead-letters it back to the updates exchange under its shard key.
+    retry_exchanges: list[AbstractExchange]
 
 
-async def declare(channel: AbstractChannel, shards: int, names: Names = Names()) -> Topology:
-    """Idempotently declare exchanges, shard queues and the dead-letter queue."""
+DEFAULT_RETRY_DELAYS = (1.0, 5.0, 30.0, 120.0, 600.0)
+
+
+async def declare(
+    channel: AbstractChannel,
+    shards: int,
+    names: Names = Names(),
+    retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS,
+) -> Topology:
+    """Idempotently declare exchanges, shard queues, retry tiers and the dead-letter queue."""
     dlx = await channel.declare_exchange(
         names.dead_letter_exchange, aio_pika.ExchangeType.FANOUT, durable=True
     )
@@ -94,7 +115,29 @@ async def declare(channel: AbstractChannel, shards: int, names: Names = Names())
         )
         await queue.bind(exchange, routing_key=f"shard.{shard}")
         queues.append(queue)
-    return Topology(exchange=exchange, shard_queues=queues, dead_letter_queue=dead)
+    retries = []
+    for delay in retry_delays:
+        delay_ms = max(1, round(delay * 1000))
+        retry = await channel.declare_exchange(
+            names.retry_exchange(delay_ms), aio_pika.ExchangeType.FANOUT, durable=True
+        )
+        parked = await channel.declare_queue(
+            names.retry_queue(delay_ms),
+            durable=True,
+            arguments={
+                "x-message-ttl": delay_ms,
+                "x-dead-letter-exchange": names.updates_exchange,
+            },
+        )
+        await parked.bind(retry)
+        retries.append(retry)
+    return Topology(
+        exchange=exchange,
+        shard_queues=queues,
+        dead_letter_queue=dead,
+        dead_letter_exchange=dlx,
+        retry_exchanges=retries,
+    )
 
 
 def update_message(update: dict[str, Any], event_id: str, peer_id: int) -> aio_pika.Message:

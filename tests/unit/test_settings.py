@@ -81,3 +81,33 @@ def test_service_exits_with_one_clear_line_when_config_is_missing() -> None:
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "DATABASE_URL" in done.stderr
+
+
+def test_retry_delays_and_shards_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UPDATE_RETRY_DELAYS", "0.5, 2,10")
+    monkeypatch.setenv("BOT_SHARDS", "0-2,5,9")
+    monkeypatch.setenv("UPDATE_SHARDS", "8")
+    settings = Settings.load()
+    assert settings.retry_delays == (0.5, 2.0, 10.0)
+    assert settings.preferred_shards == {0, 1, 2, 5}  # 9 is not a shard of 8
+    monkeypatch.setenv("BOT_SHARDS", "")
+    assert Settings.load().preferred_shards == set(range(8))
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("UPDATE_RETRY_DELAYS", "1,x"),
+        ("UPDATE_RETRY_DELAYS", "0"),
+        ("UPDATE_RETRY_DELAYS", ""),
+        ("BOT_SHARDS", "a-b"),
+        ("BOT_SHARDS", "-3"),
+    ],
+)
+def test_bad_retry_delays_and_shards_are_named(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as error:
+        Settings.load()
+    assert name in error.value.message
