@@ -18,7 +18,7 @@ from app.bot.names import NameResolver
 from app.game import config, machine, texts
 from app.game import events as ev
 from app.game.model import GameSettings
-from app.repositories import chats, games, questions
+from app.repositories import chats, games, questions, timers
 from app.vk.updates import MessageEvent, MessageNew, Update
 
 
@@ -101,6 +101,22 @@ class GameRouter:
         self, session: AsyncSession, peer_id: int, fired: ev.TimerFired, now: datetime
     ) -> Sequence[Action]:
         return await self.apply(session, peer_id, fired, now, [])
+
+    async def abandon(self, session: AsyncSession, peer_id: int, now: datetime) -> None:
+        """The bot lost the chat (removed, no access): end its game quietly, stop its timers.
+
+        Nothing is sent: VK would refuse it. The game is recorded as stopped, so its history
+        and statistics stay consistent.
+        """
+        chat = await chats.lock(session, peer_id)
+        await chats.set_status(session, peer_id, "unavailable")
+        await timers.cancel_all(session, peer_id)
+        if chat.active_game_id is None:
+            return
+        game = await games.load(session, chat.active_game_id)
+        game, _ = machine.step(game, ev.StopRequested(0), now)
+        await games.save(session, game)
+        await chats.set_active_game(session, peer_id, None)
 
     async def _start(
         self, session: AsyncSession, peer_id: int, user_id: int, now: datetime

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.actions import Action, AnswerCallback, SendMessage
 from app.bot import texts
 from app.bot.commands import Command, parse_command
+from app.repositories import chats
 from app.vk.updates import MessageEvent, MessageNew, Update
 
 
@@ -38,6 +39,8 @@ class HelpRouter:
         if not isinstance(update, MessageNew):
             return None
         if update.action_type == "chat_invite_user" and update.action_member_id == -self._group_id:
+            await chats.lock(session, update.peer_id)
+            await chats.set_status(session, update.peer_id, "active")  # back after a removal
             return [SendMessage(texts.GREETING)]
         command = parse_command(update.text)
         if command is Command.HELP:

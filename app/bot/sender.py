@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -51,6 +52,9 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=random.uniform(0.5, 1.0) * min(300.0, 0.5 * 2**attempts))
 
 
+PeerLost = Callable[[int], Awaitable[None]]
+
+
 @dataclass(frozen=True)
 class Item:
     """One outbox row ready to go; ``call`` is None for an edit whose target never got sent."""
@@ -68,6 +72,7 @@ class OutboxSender:
         batch_size: int = MAX_EXECUTE_CALLS,
         max_in_flight: int = 3,
         sweep_interval: float = 2.0,
+        on_peer_lost: PeerLost | None = None,
     ) -> None:
         self._engine = engine
         self._vk = vk
@@ -80,6 +85,7 @@ class OutboxSender:
         self._lock_conn: AsyncConnection | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
         self._kick = asyncio.Event()
+        self._on_peer_lost = on_peer_lost
         self.requests = 0
         self.calls = 0
 
@@ -214,7 +220,10 @@ class OutboxSender:
         try:
             outcomes = await self._perform([item.call for item in batch if item.call])
             failpoint("sender.after_call")
-            await self._record(batch, outcomes)
+            lost = await self._record(batch, outcomes)
+            if self._on_peer_lost is not None:
+                for peer_id in lost:
+                    await self._on_peer_lost(peer_id)
         except Exception:
             log.exception("recording a batch failed; its rows will be retried")
         finally:
@@ -235,7 +244,8 @@ class OutboxSender:
         except VKError as exc:
             return [exc] * len(calls)  # the whole request failed: every call in it did
 
-    async def _record(self, batch: list[Item], outcomes: list[Any | VKError]) -> None:
+    async def _record(self, batch: list[Item], outcomes: list[Any | VKError]) -> set[int]:
+        """Store each call's outcome; returns the chats VK says the bot can no longer reach."""
         results = iter(outcomes)
         async with self._engine.begin() as conn:
             dead: set[int] = set()
@@ -261,6 +271,7 @@ class OutboxSender:
                             dead.add(row.peer_id)
                         continue
                 await outbox.mark_sent(conn, row.id, cmid)
+        return dead
 
     async def _failed(self, conn: AsyncConnection, row: OutboxRow, exc: VKError) -> bool:
         """Record a failed call; True when the whole chat is unreachable."""

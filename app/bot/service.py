@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 
 import aiohttp
 from aio_pika.abc import AbstractQueue
@@ -53,15 +54,25 @@ class Bot:
     """Everything of the bot except the broker, so tests can drive it directly too."""
 
     def __init__(self, settings: Settings, engine: AsyncEngine, vk: VKClient) -> None:
-        sessionmaker = create_sessionmaker(engine)
+        self._sessionmaker = sessionmaker = create_sessionmaker(engine)
         self.lanes = Lanes()
-        self.sender = OutboxSender(engine, vk)
         self.game = GameRouter(config.defaults_from(settings), NameResolver(vk))
+        self.sender = OutboxSender(engine, vk, on_peer_lost=self.peer_lost)
         routers: list[Router] = [HelpRouter(settings.group_id), self.game, FallbackRouter()]
         self.handler = UpdateHandler(sessionmaker, routers, self.after_commit)
         self.timers = TimerRunner(
             sessionmaker, self.lanes, self.game.apply_timer, self.after_commit
         )
+
+    async def peer_lost(self, peer_id: int) -> None:
+        """VK refused the chat for good: end its game through the chat's lane, like an event."""
+
+        async def abandon() -> None:
+            async with self._sessionmaker.begin() as session:
+                await self.game.abandon(session, peer_id, datetime.now(UTC))
+            log.warning("chat is unreachable: its game was ended", extra={"peer_id": peer_id})
+
+        self.lanes.submit(peer_id, abandon)
 
     def after_commit(self, effects: Effects) -> None:
         if effects.messages:

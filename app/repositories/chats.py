@@ -51,3 +51,8 @@ async def touch(session: AsyncSession, peer_id: int) -> None:
     await session.execute(
         update(Chat).where(Chat.peer_id == peer_id).values(last_activity_at=func.now())
     )
+
+
+async def set_status(session: AsyncSession, peer_id: int, status: str) -> None:
+    """``active``, or ``unavailable`` once VK says the bot can no longer write there."""
+    await session.execute(update(Chat).where(Chat.peer_id == peer_id).values(status=status))

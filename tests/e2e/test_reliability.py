@@ -7,10 +7,12 @@ import json
 import sys
 
 import aio_pika
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.broker import topology
 from tests.e2e.conftest import GROUP_ID, Stack, StackFactory
-from tests.e2e.game_helpers import make_chat
+from tests.e2e.game_helpers import begin_game, make_chat
 from tests.helpers import REPO_ROOT, wait_until
 
 FAST_RETRIES = "0.05,0.1"  # two retry tiers, so the test does not wait minutes
@@ -133,3 +135,41 @@ async def test_malformed_updates_are_dead_lettered_and_the_bot_goes_on(
     assert sum("malformed" in error for error in errors) == len(bad) - 1
     assert bot.proc is not None
     assert bot.proc.returncode is None
+
+
+async def test_a_chat_that_removed_the_bot_ends_its_game_cleanly(
+    stack_factory: StackFactory, db: AsyncEngine
+) -> None:
+    stack = await stack_factory(GAME_ROUNDS="2", GAME_DISCUSSION_SECONDS="1")
+    await stack.start_bot()
+    await stack.start_poller()
+    chat = await make_chat(stack, "Анна")
+    await begin_game(chat, "Анна")
+    await stack.control.kick_bot(chat.peer_id)  # the discussion timer's messages now get 917
+
+    async def ended() -> bool:
+        async with db.connect() as conn:
+            row = (
+                await conn.execute(
+                    text(
+                        "SELECT c.status, g.status, (SELECT count(*) FROM timers t "
+                        "WHERE t.peer_id = c.peer_id) FROM chats c JOIN games g "
+                        "ON g.peer_id = c.peer_id WHERE c.peer_id = :p"
+                    ),
+                    {"p": chat.peer_id},
+                )
+            ).one()
+        return tuple(row) == ("unavailable", "stopped", 0)
+
+    await wait_until(ended, what="the game to stop after the bot was removed")
+    async with db.connect() as conn:
+        pending = await conn.scalar(
+            text("SELECT count(*) FROM outbox WHERE peer_id = :p AND status = 'pending'"),
+            {"p": chat.peer_id},
+        )
+    assert pending == 0
+
+    await stack.control.invite_bot(chat.peer_id, by=chat.users["Анна"])
+    await chat.bot_says("/help")  # the greeting: the chat is usable again
+    await chat.say("Анна", "/start")
+    await chat.bot_says("Собираем команду")
