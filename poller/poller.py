@@ -16,11 +16,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from aio_pika.abc import AbstractExchange
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.aio import wait_any
-from app.broker.topology import routing_key, update_message
+from app.broker.connection import UpdatePublisher
 from app.failpoints import failpoint
 from app.repositories import cursor
 from app.vk.client import LongPollResult, LongPollServer, RetryPolicy, VKClient
@@ -69,17 +68,15 @@ class Poller:
         vk: VKClient,
         group_id: int,
         sessionmaker: async_sessionmaker[AsyncSession],
-        exchange: AbstractExchange,
+        publisher: UpdatePublisher,
         *,
-        shards: int,
         wait: int = 25,
         backoff: RetryPolicy = POLL_BACKOFF,
     ) -> None:
         self._vk = vk
         self._group_id = group_id
         self._sessionmaker = sessionmaker
-        self._exchange = exchange
-        self._shards = shards
+        self._publisher = publisher
         self._wait = wait
         self._backoff = backoff
         self.published = 0
@@ -105,11 +102,12 @@ class Poller:
                     server = await self._vk.get_long_poll_server(self._group_id)
                     if step.take_server_ts:
                         log.warning("long poll history lost: continuing from ts=%s", server.ts)
-                ts = server.ts if step.take_server_ts else step.ts
+                next_ts = server.ts if step.take_server_ts else step.ts
                 if step.publish and result.updates:
                     await self._publish(result.updates)
                     failpoint("poller.after_publish")
-                await self._save(ts)
+                await self._save(next_ts)
+                ts = next_ts  # only now: a failed publish or save re-reads this batch
                 failures = 0
             except Exception as exc:
                 # VK, RabbitMQ or Postgres away: the cursor was not advanced, so the next poll
@@ -155,17 +153,10 @@ class Poller:
         return poll.result()
 
     async def _publish(self, updates: list[Any]) -> None:
-        """Publish a batch concurrently; returns only when the broker confirmed every message."""
-        publishes = []
-        for update in updates:
-            peer_id = peer_id_of(update)
-            message = update_message(update, event_id_for(update), peer_id)
-            publishes.append(
-                self._exchange.publish(
-                    message, routing_key=routing_key(peer_id, self._shards), mandatory=True
-                )
-            )
-        await asyncio.gather(*publishes)
+        """Publish a batch; returns only when the broker confirmed every message."""
+        await self._publisher.publish(
+            [(update, event_id_for(update), peer_id_of(update)) for update in updates]
+        )
         self.published += len(updates)
 
     async def _save(self, ts: str) -> None:

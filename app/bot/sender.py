@@ -1,9 +1,10 @@
 """The outbox sender: delivers queued VK calls in order per chat, many chats per request.
 
 VK's per-token budget (20 requests/s) is the physical limit, so the sender spends it well:
-each request is an ``execute`` batch of up to 25 calls gathered from many chats (a chat's
-calls keep their order inside a batch), and the VK client's sliding-window limiter keeps the
-request rate under the budget instead of provoking error 6.
+each request is an ``execute`` batch of up to 25 calls gathered from 25 chats, and the VK
+client's sliding-window limiter keeps the request rate under the budget instead of provoking
+error 6. A chat has at most one call in flight: inside ``execute`` every call runs even when an
+earlier one failed, so two calls of one chat in a batch could overtake each other on a retry.
 
 The handler wakes the sender right after its commit, so a reply leaves within milliseconds; a
 slow sweep picks up what a crash or a retry left behind. A chat is in at most one request at
@@ -43,7 +44,6 @@ from app.vk.errors import VKAPIError, VKAuthError, VKError, VKPeerUnavailableErr
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
-PER_CHAT = 5  # calls of one chat in one batch
 PEERS_PER_SCAN = 200
 
 
@@ -170,7 +170,7 @@ class OutboxSender:
                 else:
                     self._ready.pop(peer_id, None)  # another process is sending for this chat
         peers = [p for p in peers if p in self._locked]
-        heads = await outbox.heads(conn, peers, PER_CHAT)
+        heads = await outbox.heads(conn, peers, 1)
         now = datetime.now(UTC)
         batch: list[Item] = []
         for peer_id in peers:
@@ -181,37 +181,18 @@ class OutboxSender:
                 self._ready.pop(peer_id, None)
                 self._locked.discard(peer_id)
                 await outbox.unlock_peer(conn, peer_id)
-                continue
-            taken = await self._take(conn, rows, now, self._batch_size - len(batch))
-            if taken:
-                batch.extend(taken)
-                self._busy.add(peer_id)
-            else:
+            elif rows[0].next_attempt_at > now:
                 self._ready.pop(peer_id, None)  # the head waits for its retry; the sweep returns
+            else:
+                batch.append(await self._item(conn, rows[0]))
+                self._busy.add(peer_id)
         return batch
 
-    async def _take(
-        self, conn: AsyncConnection, rows: list[OutboxRow], now: datetime, room: int
-    ) -> list[Item]:
-        """A chat's leading rows that can go in this batch, in order."""
-        taken: list[Item] = []
-        refs: set[str] = set()
-        for row in rows[:room]:
-            if row.next_attempt_at > now:
-                break
-            call: Call | None
-            if row.method == outbox.EDIT:
-                target = row.params["target_ref"]
-                if target in refs:
-                    break  # its cmid is only known once this batch has sent the target
-                cmid = await outbox.cmid_for_ref(conn, row.peer_id, target)
-                call = None if cmid is None else _edit(row, cmid)
-            else:
-                call = _prepare(row)
-            taken.append(Item(row, call))
-            if row.ref:
-                refs.add(row.ref)
-        return taken
+    async def _item(self, conn: AsyncConnection, row: OutboxRow) -> Item:
+        if row.method != outbox.EDIT:
+            return Item(row, _prepare(row))
+        cmid = await outbox.cmid_for_ref(conn, row.peer_id, row.params["target_ref"])
+        return Item(row, None if cmid is None else _edit(row, cmid))
 
     # Sending and recording ------------------------------------------------------------------
 

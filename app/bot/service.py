@@ -8,7 +8,9 @@ processes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import math
 from datetime import UTC, datetime
 
 import aiohttp
@@ -27,7 +29,7 @@ from app.bot.router import FallbackRouter, HelpRouter, Router
 from app.bot.sender import OutboxSender
 from app.bot.timers import TimerRunner
 from app.broker import topology
-from app.broker.connection import connect
+from app.broker.connection import open_topology
 from app.db.engine import create_engine, create_sessionmaker
 from app.game import config
 from app.settings import Settings
@@ -35,6 +37,8 @@ from app.vk.client import RetryPolicy, VKClient
 from app.vk.ratelimit import SlidingWindowLimiter
 
 log = logging.getLogger(__name__)
+
+BROKER_BACKOFF = RetryPolicy(attempts=0, base_delay=0.5, max_delay=10.0)
 
 REQUIRED = ("DATABASE_URL", "AMQP_URL", "VK_TOKEN", "VK_GROUP_ID")
 
@@ -83,49 +87,77 @@ class Bot:
 
 async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
     engine = create_engine(settings.dsn)
-    connection = await connect(settings.broker_url)
     stop_sending = asyncio.Event()  # set only once no more outbox rows can appear
     try:
         async with aiohttp.ClientSession() as http:
             bot = Bot(settings, engine, make_vk_client(settings, http))
-            channel = await connection.channel()
-            await channel.set_qos(prefetch_count=settings.bot_prefetch)
-            declared = await topology.declare(
-                channel,
-                settings.update_shards,
-                topology.Names(settings.amqp_prefix),
-                settings.retry_delays,
-            )
-            consumer = UpdateConsumer(declared, bot.handler, bot.lanes)
             sender_task = asyncio.create_task(bot.sender.run(stop_sending), name="outbox-sender")
             timers_task = asyncio.create_task(bot.timers.run(stop), name="timers")
             housekeeping = asyncio.create_task(
                 run_housekeeping(create_sessionmaker(engine), stop), name="housekeeping"
             )
-            preferred = settings.preferred_shards
-            queues = declared.shard_queues
-            await consumer.start([q for n, q in enumerate(queues) if n in preferred])
-            log.info("consuming %d shard queues", len(preferred))
-            standby = [q for n, q in enumerate(queues) if n not in preferred]
-            standby_task = asyncio.create_task(
-                _standby(consumer, standby, settings.bot_standby_delay, stop)
-            )
-            await stop.wait()
+            await consume(settings, bot, stop)
             log.info("stopping: finishing in-flight updates")
-            await standby_task
-            await consumer.stop()
             await timers_task
             await housekeeping
             await bot.lanes.join()
             stop_sending.set()
             await sender_task  # delivers what the last updates queued, within a grace period
     finally:
-        await connection.close()
         await engine.dispose()
 
 
+async def consume(settings: Settings, bot: Bot, stop: asyncio.Event) -> None:
+    """Consume updates until ``stop``, reconnecting to RabbitMQ whenever the connection drops.
+
+    Timers and the outbox sender need only Postgres and VK, so games go on between reconnects
+    as far as they can without new updates.
+    """
+    failures = 0
+    names = topology.Names(settings.amqp_prefix)
+    while not stop.is_set():
+        try:
+            connection, declared, lost = await open_topology(
+                settings.broker_url,
+                settings.update_shards,
+                names,
+                settings.retry_delays,
+                prefetch=settings.bot_prefetch,
+            )
+        except Exception as exc:
+            failures += 1
+            delay = BROKER_BACKOFF.delay(min(failures, 6))
+            log.warning("RabbitMQ unavailable (%s); retry in %.1fs", exc, delay)
+            await wait_any(stop, seconds=delay)
+            continue
+        failures = 0
+        consumer = UpdateConsumer(declared, bot.handler, bot.lanes)
+        try:
+            preferred = settings.preferred_shards
+            queues = declared.shard_queues
+            await consumer.start([q for n, q in enumerate(queues) if n in preferred])
+            log.info("consuming %d shard queues", len(preferred))
+            standby = [q for n, q in enumerate(queues) if n not in preferred]
+            await _standby(consumer, standby, settings.bot_standby_delay, stop, lost)
+            await wait_any(stop, lost, seconds=math.inf)
+            if lost.is_set() and not stop.is_set():
+                log.warning("lost the RabbitMQ connection; reconnecting")
+        except Exception:
+            log.exception("consumer failed; reconnecting")
+        finally:
+            if not lost.is_set():
+                await consumer.stop()
+            await bot.lanes.join()  # finish what was delivered (acks fail if the link is gone)
+            with contextlib.suppress(Exception):
+                await connection.close()
+
+
 async def _standby(
-    consumer: UpdateConsumer, queues: list[AbstractQueue], delay: float, stop: asyncio.Event
+    consumer: UpdateConsumer,
+    queues: list[AbstractQueue],
+    delay: float,
+    stop: asyncio.Event,
+    lost: asyncio.Event,
 ) -> None:
     """Subscribe to the other shards after a delay, as the stand-by for their owners.
 
@@ -136,7 +168,7 @@ async def _standby(
     """
     if not queues:
         return
-    await wait_any(stop, seconds=delay)
-    if not stop.is_set():
+    await wait_any(stop, lost, seconds=delay)
+    if not stop.is_set() and not lost.is_set():
         await consumer.start(queues)
         log.info("standing by for %d more shard queues", len(queues))

@@ -102,7 +102,8 @@ def pick(game: Game, *, chosen: int | None = None) -> str:
 
 def answer_prompt(game: Game) -> str:
     return (
-        f"Отвечает {game.name_of(game.answerer_id)}! Напишите ответ одним сообщением, "
+        f"Раунд {game.round}. Отвечает {game.name_of(game.answerer_id)}! "
+        "Напишите ответ одним сообщением, "
         f"у вас {game.settings.answer_seconds} с."
     )
 

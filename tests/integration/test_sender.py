@@ -62,6 +62,18 @@ async def queue(db: AsyncEngine, peer_id: int, actions: list[object]) -> None:
         await outbox.add(session, peer_id, actions)  # type: ignore[arg-type]
 
 
+async def settled(db: AsyncEngine) -> None:
+    """Wait until the sender recorded an outcome for every row (sent or failed)."""
+
+    async def nothing_pending() -> bool:
+        async with db.connect() as conn:
+            return not await conn.scalar(
+                text("SELECT count(*) FROM outbox WHERE status = 'pending'")
+            )
+
+    await wait_until(nothing_pending, what="every outbox row sent or failed")
+
+
 async def wait_delivered(rig: Rig, count: int) -> list[dict[str, object]]:
     seen: list[dict[str, object]] = []
 
@@ -86,6 +98,7 @@ async def test_many_chats_are_batched_in_order_within_the_rate_limit(
         rig.sender.wake(peer_id)
 
     await wait_delivered(rig, 200)
+    await settled(db)
     for peer_id in peers:
         texts = [m["text"] for m in await rig.control.messages(peer_id)]
         assert texts == [f"{peer_id} #{n}" for n in range(5)]
@@ -108,6 +121,7 @@ async def test_edit_follows_its_message_and_answers_are_sent(rig: Rig, db: Async
     )
     rig.sender.wake(peer_id)
     await wait_delivered(rig, 2)
+    await settled(db)
     messages = await rig.control.messages(peer_id)
     assert [m["text"] for m in messages] == ["v2"]
     async with db.connect() as conn:
