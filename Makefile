@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck unit install services clean
+.PHONY: run test lint typecheck static unit install services chromium clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ install: $(STAMP)
 services:
 	@bash scripts/ensure-services.sh
 
+# Debian's Chromium for the browser test (installed when missing and possible; else skipped).
+chromium:
+	@bash scripts/ensure-chromium.sh
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -24,7 +28,11 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: install services lint typecheck
+# The deployment files (Dockerfile, docker-compose.yml, workflows), checked without Docker.
+static: install
+	BIN=$(BIN) bash scripts/check-static.sh
+
+test: install services chromium lint typecheck static
 	$(BIN)/pytest
 
 run: install services

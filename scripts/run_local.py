@@ -32,6 +32,8 @@ LOCAL_DEFAULTS = {
     "EMULATOR_TOKEN": "emulator-token",
     "EMULATOR_GROUP_ID": "1",
     "LOG_FORMAT": "text",
+    # The emulator keeps its chats and messages here, so a game survives Ctrl-C.
+    "EMULATOR_STATE_FILE": str(ROOT / "var" / "emulator.json"),
 }
 SERVICES = ("vk_emulator", "admin_api", "app", "poller")
 

@@ -16,6 +16,10 @@ class EmulatorConfig:
     rate_limit_per_second: int = 20
     history_size: int = 10_000
     log_size: int = 50_000
+    # A JSON file the world is loaded from at start and saved to (debounced) after changes;
+    # None keeps everything in memory only.
+    state_file: str | None = None
+    state_save_interval: float = 1.0
 
     def __post_init__(self) -> None:
         if self.group_id <= 0:
@@ -26,6 +30,8 @@ class EmulatorConfig:
             raise ValueError("history_size and log_size must be positive")
         if not self.token:
             raise ValueError("token must not be empty")
+        if self.state_save_interval < 0:
+            raise ValueError("state_save_interval must not be negative")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> EmulatorConfig:
@@ -49,6 +55,7 @@ class EmulatorConfig:
             rate_limit_per_second=number("EMULATOR_RATE_LIMIT", defaults.rate_limit_per_second),
             history_size=number("EMULATOR_HISTORY_SIZE", defaults.history_size),
             log_size=number("EMULATOR_LOG_SIZE", defaults.log_size),
+            state_file=(env.get("EMULATOR_STATE_FILE") or "").strip() or None,
         )
 
 

@@ -9,10 +9,15 @@ from typing import Any, NoReturn
 from aiohttp import web
 
 from vk_emulator.appkeys import WORLD_KEY
+from vk_emulator.methods import group_object
 from vk_emulator.world import JSON, Chat, Faults, Message, World
 
 MAX_LOG_WAIT = 60.0
 DEFAULT_LOG_LIMIT = 1000
+# An idle event stream sends a comment this often, so dead connections are noticed.
+STREAM_HEARTBEAT = 15.0
+STREAM_RETRY_MS = 1000
+STREAM_BATCH = 500
 
 
 _ERRORS: dict[int, type[web.HTTPException]] = {
@@ -304,6 +309,113 @@ async def get_log(request: web.Request) -> web.Response:
     return web.json_response({"seq": seq, "entries": entries})
 
 
+def _stream_start(request: web.Request, world: World) -> int:
+    """Where an event stream starts: after `Last-Event-ID` (a reconnecting EventSource sends
+    it), else after the `after` query parameter, else from the oldest kept entry."""
+    raw = request.headers.get("Last-Event-ID", "").strip()
+    if raw:
+        try:
+            after = int(raw)
+        except ValueError:
+            _fail(400, "Last-Event-ID must be an integer")
+    else:
+        after = _query_int(request, "after") or 0
+    # A seq from the future belongs to another world (an emulator restarted without its
+    # state file): start from the beginning of this one instead of waiting for it.
+    return 0 if after > world.log_seq else max(after, 0)
+
+
+def _sse(data: JSON, *, event: str | None = None, event_id: int | None = None) -> bytes:
+    lines = []
+    if event is not None:
+        lines.append(f"event: {event}")
+    if event_id is not None:
+        lines.append(f"id: {event_id}")
+    lines.append("data: " + json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+    return ("\n".join(lines) + "\n\n").encode()
+
+
+def world_info(world: World) -> JSON:
+    """What a viewer needs to know whether its picture of the world is still current."""
+    return {
+        "world_id": world.world_id,
+        "epoch": world.epoch,
+        "version": world.version,
+        "seq": world.log_seq,
+    }
+
+
+async def stream(request: web.Request) -> web.StreamResponse:
+    """`GET /control/stream?after=N&peer_id=P`: the activity feed as Server-Sent Events.
+
+    Each log entry is one default (`message`) event with `id: <seq>` and the entry as JSON
+    `data`. A `world` event (`world_id`, `epoch`, `version`, `seq`) comes first and again
+    whenever users, chats or memberships change or the world is reset. Event-driven: the
+    handler sleeps on the world's notifier; idle streams get a comment every 15 s.
+    """
+    world = _world(request)
+    cursor = _stream_start(request, world)
+    peer_id = _query_int(request, "peer_id")
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/event-stream; charset=utf-8",
+            "Cache-Control": "no-cache",
+            "X-Accel-Buffering": "no",
+        }
+    )
+    await response.prepare(request)
+    await response.write(f"retry: {STREAM_RETRY_MS}\n\n".encode())
+    announced: tuple[str, int, int] | None = None
+
+    def identity() -> tuple[str, int, int]:
+        return world.world_id, world.epoch, world.version
+
+    def pending() -> bool:
+        return world.closing or world.log_seq > cursor or identity() != announced
+
+    try:
+        while not world.closing:
+            if identity() != announced:
+                announced = identity()
+                await response.write(_sse(world_info(world), event="world"))
+            # No await between reading the end and the entries: nothing can slip in between.
+            end = world.log_seq
+            entries = world.log_after(cursor, peer_id, STREAM_BATCH)
+            for entry in entries:
+                await response.write(_sse(entry, event_id=entry["seq"]))
+                cursor = entry["seq"]
+            if len(entries) >= STREAM_BATCH:
+                continue
+            # Everything up to `end` was sent (entries of other peers are skipped over).
+            cursor = max(cursor, end)
+            if entries:
+                continue
+            if not await world.stream_changed.wait_until(pending, STREAM_HEARTBEAT):
+                await response.write(b": keep-alive\n\n")
+    except ConnectionResetError:
+        pass  # the viewer went away
+    return response
+
+
+async def get_world(request: web.Request) -> web.Response:
+    """`GET /control/world`: one consistent snapshot for a viewer: the world info (with the
+    log `seq` to stream after), the community, all users and chats (with the last message)."""
+    world = _world(request)
+    chats = []
+    for chat in world.chats.values():
+        item = chat.to_control(world.bot_id)
+        item["last_message"] = chat.messages[-1].to_control() if chat.messages else None
+        chats.append(item)
+    body = world_info(world)
+    body.update(
+        group=group_object(world),
+        bot_id=world.bot_id,
+        users=[user.to_vk() for user in world.users.values()],
+        chats=chats,
+    )
+    return web.json_response(body)
+
+
 async def get_counters(request: web.Request) -> web.Response:
     return web.json_response(_world(request).counters.to_dict())
 
@@ -385,6 +497,8 @@ def setup(app: web.Application) -> None:
     r.add_post("/control/chats/{peer_id}/press", press)
     r.add_get("/control/chats/{peer_id}/event_answers", list_event_answers)
     r.add_get("/control/log", get_log)
+    r.add_get("/control/stream", stream)
+    r.add_get("/control/world", get_world)
     r.add_get("/control/counters", get_counters)
     r.add_post("/control/faults", set_faults)
     r.add_get("/control/faults", get_faults)

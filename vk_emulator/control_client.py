@@ -163,6 +163,19 @@ class ControlClient:
 
     # --- inspection ------------------------------------------------------------------------
 
+    async def users(self) -> list[JSON]:
+        result: list[JSON] = await self._request("GET", "/users")
+        return result
+
+    async def chats(self) -> list[JSON]:
+        result: list[JSON] = await self._request("GET", "/chats")
+        return result
+
+    async def world(self) -> JSON:
+        """The snapshot the web chat starts from: world info, community, users and chats."""
+        result: JSON = await self._request("GET", "/world")
+        return result
+
     async def messages(self, peer_id: int) -> list[JSON]:
         result: list[JSON] = await self._request("GET", f"/chats/{peer_id}/messages")
         return result

@@ -291,9 +291,28 @@ def new_key() -> str:
     return secrets.token_hex(20)
 
 
+STATE_FORMAT = 1
+# How much of the activity log and of the callback bookkeeping a state file keeps: enough for a
+# web page or a test cursor to resume across a restart, without growing without bound.
+PERSISTED_LOG_ENTRIES = 1000
+PERSISTED_CALLBACKS = 1000
+
+
+def _fields_of(cls: type[Any], data: JSON) -> JSON:
+    """The keys of `data` that are fields of dataclass `cls` (tolerates extra keys)."""
+    names = set(cls.__dataclass_fields__)
+    return {key: value for key, value in data.items() if key in names}
+
+
 class World:
     """All emulator state. Counters that must stay monotonic (long-poll ts, log seq) survive
-    `reset()`, so pollers and test cursors keep working across resets."""
+    `reset()`, so pollers and test cursors keep working across resets.
+
+    Besides the activity log, three numbers describe the world to live viewers (the web chat's
+    event stream): `world_id` (random, kept in a state file), `epoch` (bumped by `reset()`) and
+    `version` (bumped when users, chats or memberships change). `on_change` callbacks run after
+    every recorded change (the state file uses them to schedule a save).
+    """
 
     def __init__(
         self,
@@ -309,6 +328,12 @@ class World:
         self.waiters = Notifier()
         self.updates_changed = Notifier(self.waiters)
         self.feed_changed = Notifier(self.waiters)
+        # Woken by log entries and by changes of users/chats; the web chat's stream waits here.
+        self.stream_changed = Notifier(self.waiters)
+        self.on_change: list[Callable[[], None]] = []
+        self.world_id = secrets.token_hex(8)
+        self.epoch = 0
+        self.version = 0
         self.rate_limiter = RateLimiter(rate_limit)
         self.rng = random.Random()
         self.lp_ts = 0
@@ -352,14 +377,27 @@ class World:
         self._next_user_id = 1
         self._next_chat_id = 1
         self._next_message_id = 1
+        self.epoch += 1
         self.updates_changed.notify()
         self.feed_changed.notify()
+        self.changed(structure=True)
 
     def close(self) -> None:
-        """Releases held long polls and log waits so that shutdown does not hang on them."""
+        """Releases held long polls, log waits and event streams so that shutdown does not
+        hang on them."""
         self.closing = True
         self.updates_changed.notify()
         self.feed_changed.notify()
+        self.stream_changed.notify()
+
+    def changed(self, *, structure: bool = False) -> None:
+        """Records that the world changed: wakes event streams, runs `on_change` callbacks.
+        `structure` marks a change of users, chats or memberships (bumps `version`)."""
+        if structure:
+            self.version += 1
+        self.stream_changed.notify()
+        for callback in self.on_change:
+            callback()
 
     def force_lp_failure(self, code: int) -> None:
         self.lp_forced_failure = code
@@ -368,6 +406,7 @@ class World:
     def expire_lp_key(self) -> None:
         self.lp_key = new_key()
         self.updates_changed.notify()
+        self.changed()
 
     # --- users and chats -------------------------------------------------------------------
 
@@ -382,6 +421,7 @@ class World:
             raise ValueError(f"user {user_id} already exists")
         user = User(user_id, first_name, last_name)
         self.users[user_id] = user
+        self.changed(structure=True)
         return user
 
     def add_chat(self, title: str, member_ids: Iterable[int], *, bot_member: bool) -> Chat:
@@ -398,6 +438,7 @@ class World:
         if bot_member:
             chat.members[self.bot_id] = ChatMember(self.bot_id, owner, now)
         self.chats[chat.peer_id] = chat
+        self.changed(structure=True)
         return chat
 
     def add_member(self, chat: Chat, user_id: int, invited_by: int | None = None) -> ChatMember:
@@ -407,6 +448,7 @@ class World:
             raise ValueError(f"user {user_id} is already a member")
         member = ChatMember(user_id, invited_by or chat.owner_id or user_id, self.now())
         chat.members[user_id] = member
+        self.changed(structure=True)
         return member
 
     def bot_in(self, chat: Chat) -> bool:
@@ -415,11 +457,13 @@ class World:
     def invite_bot(self, chat: Chat, by: int) -> tuple[Message, JSON, JSON]:
         """Adds the bot and delivers the chat_invite_user service message, as VK does."""
         chat.members[self.bot_id] = ChatMember(self.bot_id, by, self.now())
+        self.changed(structure=True)
         action = {"type": "chat_invite_user", "member_id": self.bot_id}
         return self._user_message(chat, by, "", payload=None, action=action)
 
     def kick_bot(self, chat: Chat) -> None:
         chat.members.pop(self.bot_id, None)
+        self.changed(structure=True)
 
     # --- messages ---------------------------------------------------------------------------
 
@@ -579,6 +623,7 @@ class World:
         }
         self._log.append(entry)
         self.feed_changed.notify()
+        self.changed()
         return entry
 
     def log_after(self, after: int, peer_id: int | None = None, limit: int = 1000) -> list[JSON]:
@@ -601,3 +646,97 @@ class World:
         with contextlib.suppress(KeyError, TypeError, ValueError):
             peer_id = int(params["peer_id"])
         self.log("api_error", peer_id, method=method, error_code=code, error_msg=msg, params=params)
+
+    # --- state file -------------------------------------------------------------------------
+
+    def dump_state(self) -> JSON:
+        """Everything needed to continue after a restart, as plain JSON data: users, chats with
+        their members and messages (keyboards, edits), the id counters, the long-poll key, ts
+        and kept events, the activity-log seq (with the newest entries), answers and counters.
+        Faults and rate-limit windows are deliberately not kept."""
+        callbacks = list(self.callback_events.values())[-PERSISTED_CALLBACKS:]
+        return {
+            "format": STATE_FORMAT,
+            "saved_at": self.clock(),
+            "world_id": self.world_id,
+            "group_id": self.group_id,
+            "epoch": self.epoch,
+            "version": self.version,
+            "lp_ts": self.lp_ts,
+            "lp_key": self.lp_key,
+            "log_seq": self.log_seq,
+            "next_ids": {
+                "user": self._next_user_id,
+                "chat": self._next_chat_id,
+                "message": self._next_message_id,
+                "version": self._next_version,
+            },
+            "users": [asdict(user) for user in self.users.values()],
+            "chats": [
+                {
+                    "chat_id": chat.chat_id,
+                    "title": chat.title,
+                    "owner_id": chat.owner_id,
+                    "members": [asdict(member) for member in chat.members.values()],
+                    "messages": [asdict(msg) for msg in chat.messages],
+                }
+                for chat in self.chats.values()
+            ],
+            "callback_events": [asdict(event) for event in callbacks],
+            "answers": [answer.to_control() for answer in self.answers[-PERSISTED_CALLBACKS:]],
+            "counters": self.counters.to_dict(),
+            "events": [[ts, envelope] for ts, envelope in self._events],
+            "log": list(self._log)[-PERSISTED_LOG_ENTRIES:],
+        }
+
+    def load_state(self, data: JSON) -> None:
+        """Replaces this world's state with `dump_state()` output; raises ValueError (or
+        KeyError/TypeError) on data that is not such a state."""
+        if data.get("format") != STATE_FORMAT:
+            raise ValueError(f"unsupported state format {data.get('format')!r}")
+        if data["group_id"] != self.group_id:
+            raise ValueError(
+                f"the state belongs to group {data['group_id']}, not to group {self.group_id}"
+            )
+        users = {u["id"]: User(**_fields_of(User, u)) for u in data["users"]}
+        chats: dict[int, Chat] = {}
+        messages_by_id: dict[int, Message] = {}
+        for raw in data["chats"]:
+            chat = Chat(raw["chat_id"], raw["title"], raw["owner_id"])
+            for member in raw["members"]:
+                chat.members[member["member_id"]] = ChatMember(**_fields_of(ChatMember, member))
+            for raw_msg in raw["messages"]:
+                msg = Message(**_fields_of(Message, raw_msg))
+                chat.messages.append(msg)
+                chat.by_cmid[msg.conversation_message_id] = msg
+                messages_by_id[msg.id] = msg
+                if msg.random_id and msg.from_id == self.bot_id:
+                    chat.by_random_id[msg.random_id] = msg
+            chats[chat.peer_id] = chat
+        callbacks = [CallbackEvent(**_fields_of(CallbackEvent, e)) for e in data["callback_events"]]
+        answers = [EventAnswer(**_fields_of(EventAnswer, a)) for a in data["answers"]]
+        counters = Counters(**_fields_of(Counters, data["counters"]))
+        events = [(int(ts), envelope) for ts, envelope in data["events"]]
+        log = list(data["log"])
+        next_ids = data["next_ids"]
+        # Everything parsed: only now replace the state, so a bad file changes nothing.
+        self.world_id = str(data["world_id"])
+        self.epoch = int(data["epoch"])
+        self.version = int(data["version"])
+        self.lp_ts = int(data["lp_ts"])
+        self.lp_key = str(data["lp_key"])
+        self.log_seq = int(data["log_seq"])
+        self._next_user_id = int(next_ids["user"])
+        self._next_chat_id = int(next_ids["chat"])
+        self._next_message_id = int(next_ids["message"])
+        self._next_version = int(next_ids["version"])
+        self.users = users
+        self.chats = chats
+        self.messages_by_id = messages_by_id
+        self.callback_events = {event.event_id: event for event in callbacks}
+        self.answers = answers
+        self.counters = counters
+        self._events.clear()
+        self._events.extend(events)
+        self._log.clear()
+        self._log.extend(log)

@@ -37,6 +37,15 @@ PICKED = "Выбор сделан."
 EARLY_OK = "Досрочный ответ!"
 
 
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """Russian noun agreement: 1 вопрос, 2 вопроса, 5 вопросов, 21 вопрос, 11 вопросов."""
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
 def seconds_left(deadline: datetime | None, now: datetime) -> int:
     if deadline is None:
         return 0
@@ -52,7 +61,8 @@ def player_list(game: Game) -> str:
 def lobby(game: Game) -> str:
     return (
         "Собираем команду знатоков!\n"
-        f"Нажмите «Играю», чтобы присоединиться. Игра: {game.rounds_total} вопросов.\n"
+        f"Нажмите «Играю», чтобы присоединиться. Игра: {game.rounds_total} "
+        f"{plural(game.rounds_total, 'вопрос', 'вопроса', 'вопросов')}.\n"
         f"Любой игрок может нажать «Начать игру»; через {game.settings.lobby_seconds} с "
         "игра начнётся сама.\n\n"
         f"В команде ({len(game.players)}): {player_list(game)}"

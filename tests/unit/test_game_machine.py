@@ -307,7 +307,7 @@ def test_open_lobby_sends_the_lobby_and_sets_its_timer() -> None:
     assert message.ref == lobby_ref(game) == f"g{GAME_ID}.lobby"
     assert message.text == texts.lobby(game)
     assert "пока никого" in message.text
-    assert f"{len(QUESTIONS)} вопросов" in message.text
+    assert f"Игра: {len(QUESTIONS)} вопроса." in message.text
     assert buttons(message.keyboard) == [
         ("Играю", {"cmd": "join"}),
         ("Начать игру", {"cmd": "begin"}),

@@ -1,0 +1,205 @@
+"""A whole game played in the emulator's web chat by headless Chromium, as two people would.
+
+The poller and the bot are real processes (Postgres, RabbitMQ), the emulator runs in-process,
+and Playwright drives Debian's Chromium (``executable_path``; the browser is never downloaded).
+The page is the only way the test acts: it creates the chat, switches between the members,
+clicks the bot's buttons and types into the input box. It synchronises on what the page shows
+(Playwright's auto-waiting ``expect``), never on fixed sleeps.
+
+Set ``WEBCHAT_SCREENSHOT=path.png`` to save a screenshot of the page during the discussion
+(that is how docs/webchat.png was made); the test writes nothing otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.game import texts
+from tests.e2e.conftest import StackFactory
+from tests.e2e.game_helpers import current_game
+
+try:
+    from playwright.async_api import Locator, Page, async_playwright, expect
+except ImportError:  # pragma: no cover - depends on the machine
+    PLAYWRIGHT = False
+else:
+    PLAYWRIGHT = True
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+# Without the background-networking flags Chromium's own connections are refused here and
+# slow the start down; the rest are the usual flags for a headless browser in a container.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 20_000  # one step of the game through poller, RabbitMQ and the bot
+
+
+def _skip_reason() -> str | None:
+    if not PLAYWRIGHT:
+        return (
+            "Playwright for Python is not installed: run `.venv/bin/pip install -e '.[test]'` "
+            "(it only needs the pip package, never `playwright install`)"
+        )
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        return (
+            f"Chromium is missing at {CHROMIUM}: run `bash scripts/ensure-chromium.sh` "
+            "(installs Debian's `chromium` package with apt-get as root) or point "
+            "CHROMIUM_PATH at a Chromium binary"
+        )
+    return None
+
+
+SKIP_REASON = _skip_reason()
+pytestmark = pytest.mark.skipif(SKIP_REASON is not None, reason=SKIP_REASON or "")
+
+
+@pytest.fixture
+async def page() -> AsyncIterator[Page]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        context = await browser.new_context(
+            viewport={"width": 1100, "height": 760}, locale="ru-RU", timezone_id="Europe/Moscow"
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        expect.set_options(timeout=TIMEOUT_MS)
+        page = await context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        yield page
+        await browser.close()
+        assert errors == [], f"JavaScript errors in the page: {errors}"
+
+
+class WebChat:
+    """The page, used the way a person uses it."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.toast = page.locator("#toast")
+
+    def message(self, text: str) -> Locator:
+        """Messages (rendered <article>s) containing ``text``."""
+        return self.page.locator("#messages article.msg", has_text=text)
+
+    async def act_as(self, name: str) -> None:
+        await self.page.get_by_label("От имени").select_option(label=name)
+
+    async def say(self, name: str, text: str) -> None:
+        await self.act_as(name)
+        box = self.page.get_by_label("Сообщение")
+        await box.fill(text)
+        await box.press("Enter")
+        await expect(box).to_have_value("")
+        await expect(self.page.locator("#messages .msg-text", has_text=text).last).to_be_visible()
+
+    async def press(self, name: str, message: Locator, label: str) -> None:
+        await self.act_as(name)
+        await message.get_by_role("button", name=label, exact=True).click()
+
+    async def snackbar(self, text: str) -> None:
+        await expect(self.toast).to_be_visible()
+        await expect(self.toast).to_have_text(text)
+
+
+async def test_a_whole_game_in_the_web_chat(
+    stack_factory: StackFactory, db: AsyncEngine, page: Page
+) -> None:
+    stack = await stack_factory(GAME_ROUNDS="2")
+    await stack.start_bot()
+    await stack.start_poller()
+    await page.goto(str(stack.emulator.make_url("/")))
+    chat = WebChat(page)
+
+    # An empty emulator: the page offers to create a chat with players, the bot inside.
+    dialog = page.get_by_role("dialog", name="Новая беседа")
+    await expect(dialog).to_be_visible()
+    await dialog.get_by_label("Название").fill("Знатоки")
+    await dialog.get_by_label("Новые участники").fill("Анна\nБорис")
+    await dialog.get_by_label("сразу в беседе").check()
+    await dialog.get_by_role("button", name="Создать").click()
+    await expect(dialog).to_be_hidden()
+    await expect(page.get_by_role("heading", name="Знатоки")).to_be_visible()
+    await expect(page.locator("#conn")).to_have_attribute("data-state", "online")
+    [created] = await stack.control.chats()
+    assert created["title"] == "Знатоки"
+    assert created["bot_member"] is True
+    peer_id = created["peer_id"]
+    users = {u["id"]: u["first_name"] for u in await stack.control.users()}
+    assert sorted(users.values()) == ["Анна", "Борис"]
+
+    # Lobby: both join (a second press is answered with a snackbar), Анна starts.
+    await chat.say("Анна", "/start")
+    lobby = chat.message("Собираем команду")
+    await expect(lobby).to_be_visible()
+    await expect(lobby.get_by_role("button", name="Играю")).to_be_visible()
+    await chat.press("Анна", lobby, "Играю")
+    await chat.snackbar(texts.JOINED)
+    await expect(lobby).to_contain_text("В команде (1): Анна")  # edited in place
+    await chat.press("Анна", lobby, "Играю")
+    await chat.snackbar(texts.ALREADY_JOINED)
+    await chat.press("Борис", lobby, "Играю")
+    await expect(lobby).to_contain_text("В команде (2): Анна, Борис")
+    await chat.press("Анна", lobby, "Начать игру")
+    await expect(chat.message("Капитан —")).to_be_visible()
+    await expect(lobby.get_by_role("button")).to_have_count(0)  # the lobby keyboard is gone
+
+    # Round 1: only the captain may answer early; he picks the other player, who is right.
+    question = chat.message("Раунд 1 из 2")
+    await expect(question).to_be_visible()
+    game = await current_game(db, peer_id)
+    captain = users[game.captain_id]
+    other = next(name for uid, name in users.items() if uid != game.captain_id)
+    await chat.press(other, question, "Досрочный ответ")
+    await chat.snackbar(texts.CAPTAIN_ONLY_EARLY)
+    screenshot = os.environ.get("WEBCHAT_SCREENSHOT")
+    if screenshot:
+        await page.screenshot(path=screenshot)
+    await chat.press(captain, question, "Досрочный ответ")
+    pick = chat.message("выберите, кто отвечает")
+    await expect(pick).to_be_visible()
+    await expect(question).to_contain_text("Обсуждение окончено")
+    await expect(question.get_by_role("button")).to_have_count(0)
+    await chat.press(captain, pick, other)
+    await expect(pick).to_contain_text(f"Отвечает {other}.")
+    await expect(pick.get_by_role("button")).to_have_count(0)
+    await expect(chat.message(f"Отвечает {other}!")).to_be_visible()
+    await chat.say(other, game.questions[0].answer)
+    await expect(chat.message("Верно!")).to_contain_text("Знатоки 1 : 0 Бот")
+
+    # Round 2: the captain answers himself, wrongly.
+    question = chat.message("Раунд 2 из 2")
+    await expect(question).to_be_visible()
+    await chat.press(captain, question, "Досрочный ответ")
+    pick = chat.message("выберите, кто отвечает").nth(1)
+    await expect(pick).to_be_visible()
+    await chat.press(captain, pick, captain)
+    await expect(chat.message(f"Отвечает {captain}!")).to_be_visible()
+    await chat.say(captain, "абракадабра")
+    await expect(chat.message("Неверно: «абракадабра»")).to_contain_text("Знатоки 1 : 1 Бот")
+
+    # The results are rendered in the page.
+    results = chat.message("Игра окончена")
+    await expect(results).to_be_visible()
+    await expect(results).to_contain_text("Счёт: Знатоки 1 : 1 Бот. Ничья.")
+    await expect(results).to_contain_text(f"{other}: ответов 1, верных 1")
+    await expect(results).to_contain_text(f"{captain}: ответов 1, верных 0")
+    await expect(results.locator(".author")).to_have_text("Znatoki (VK emulator)")
+
+    # What the page shows is what the emulator holds.
+    bot_texts = [m["text"] for m in await stack.control.messages(peer_id) if m["from_id"] < 0]
+    assert bot_texts[-1].startswith("Игра окончена!")
+    assert (await stack.control.counters())["duplicate_random_ids"] == 0
