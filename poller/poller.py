@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.aio import wait_any
-from app.broker.connection import UpdatePublisher
+from app.broker.connection import Publisher
 from app.failpoints import failpoint
 from app.repositories import cursor
 from app.vk.client import LongPollResult, LongPollServer, RetryPolicy, VKClient
@@ -68,7 +68,7 @@ class Poller:
         vk: VKClient,
         group_id: int,
         sessionmaker: async_sessionmaker[AsyncSession],
-        publisher: UpdatePublisher,
+        publisher: Publisher,
         *,
         wait: int = 25,
         backoff: RetryPolicy = POLL_BACKOFF,

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import math
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import aiohttp
@@ -85,7 +86,16 @@ class Bot:
             self.timers.timer_set(effects.earliest_timer)
 
 
+Consume = Callable[[Settings, "Bot", asyncio.Event], Awaitable[None]]
+
+
 async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
+    """The production bot: updates come from RabbitMQ."""
+    await serve_bot(settings, stop, consume)
+
+
+async def serve_bot(settings: Settings, stop: asyncio.Event, consume_updates: Consume) -> None:
+    """Run the bot around any source of updates (RabbitMQ, or an in-process queue)."""
     engine = create_engine(settings.dsn)
     stop_sending = asyncio.Event()  # set only once no more outbox rows can appear
     try:
@@ -96,7 +106,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
             housekeeping = asyncio.create_task(
                 run_housekeeping(create_sessionmaker(engine), stop), name="housekeeping"
             )
-            await consume(settings, bot, stop)
+            await consume_updates(settings, bot, stop)
             log.info("stopping: finishing in-flight updates")
             await timers_task
             await housekeeping

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import aio_pika
 from aio_pika.abc import AbstractConnection, AbstractExchange
@@ -50,6 +50,15 @@ async def open_topology(
         await connection.close()
         raise
     return connection, declared, lost
+
+
+class Publisher(Protocol):
+    """Where the poller hands updates: RabbitMQ here, an in-process queue in local play."""
+
+    async def publish(self, updates: Sequence[tuple[dict[str, Any], str, int]]) -> None:
+        """Return only once every update is safely taken over (confirmed)."""
+
+    async def close(self) -> None: ...
 
 
 class UpdatePublisher:
