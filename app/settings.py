@@ -40,6 +40,14 @@ class Settings(BaseSettings):
     vk_group_id: int | None = Field(default=None, alias="VK_GROUP_ID", gt=0)
     vk_api_url: str = Field(default="https://api.vk.com/method", alias="VK_API_URL")
     vk_api_version: str = Field(default="5.199", alias="VK_API_VERSION")
+    vk_mode: Literal["longpoll", "callback"] = Field(default="longpoll", alias="VK_MODE")
+    vk_callback_host: str = Field(default="127.0.0.1", alias="VK_CALLBACK_HOST")
+    vk_callback_port: int = Field(default=8082, alias="VK_CALLBACK_PORT", ge=1, le=65535)
+    vk_callback_path: str = Field(
+        default="/vk/callback", alias="VK_CALLBACK_PATH", pattern=r"^/[A-Za-z0-9/_.-]*$"
+    )
+    callback_secret: SecretStr | None = Field(default=None, alias="VK_CALLBACK_SECRET")
+    confirmation_code: str = Field(default="", alias="VK_CONFIRMATION_CODE")
     vk_rate_limit: int = Field(default=20, alias="VK_RATE_LIMIT", ge=1, le=1000)
     vk_longpoll_wait: int = Field(default=25, alias="VK_LONGPOLL_WAIT", ge=1, le=90)
     admin_email: str | None = Field(default=None, alias="ADMIN_EMAIL")

@@ -1,4 +1,4 @@
-"""The poller service: one long-poll loop per community, publishing into RabbitMQ."""
+"""The poller service: VK updates into RabbitMQ, by long poll or by the Callback API."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ import asyncio
 import logging
 
 import aiohttp
+from aiohttp import web
 
 from app.bot.service import make_vk_client
 from app.broker import topology
 from app.broker.connection import UpdatePublisher
 from app.db.engine import create_engine, create_sessionmaker
 from app.settings import Settings
+from poller import callback
 from poller.poller import Poller
 
 log = logging.getLogger(__name__)
@@ -20,13 +22,23 @@ REQUIRED = ("DATABASE_URL", "AMQP_URL", "VK_TOKEN", "VK_GROUP_ID")
 
 
 async def run_poller(settings: Settings, stop: asyncio.Event) -> None:
-    engine = create_engine(settings.dsn, pool_size=2)
     publisher = UpdatePublisher(
         settings.broker_url,
         settings.update_shards,
         topology.Names(settings.amqp_prefix),
         settings.retry_delays,
     )
+    try:
+        if settings.vk_mode == "callback":
+            await _serve_callback(settings, publisher, stop)
+        else:
+            await _long_poll(settings, publisher, stop)
+    finally:
+        await publisher.close()
+
+
+async def _long_poll(settings: Settings, publisher: UpdatePublisher, stop: asyncio.Event) -> None:
+    engine = create_engine(settings.dsn, pool_size=2)
     try:
         async with aiohttp.ClientSession() as http:
             poller = Poller(
@@ -39,5 +51,23 @@ async def run_poller(settings: Settings, stop: asyncio.Event) -> None:
             await poller.run(stop)
             log.info("published %d updates", poller.published)
     finally:
-        await publisher.close()
         await engine.dispose()
+
+
+async def _serve_callback(
+    settings: Settings, publisher: UpdatePublisher, stop: asyncio.Event
+) -> None:
+    if not settings.confirmation_code:
+        log.warning("VK_CONFIRMATION_CODE is empty: VK will not confirm this server")
+    runner = web.AppRunner(callback.create_app(settings, publisher), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.vk_callback_host, settings.vk_callback_port)
+    await site.start()
+    log.info(
+        "callback server listening on http://%s:%d%s",
+        settings.vk_callback_host,
+        settings.vk_callback_port,
+        settings.vk_callback_path,
+    )
+    await stop.wait()
+    await runner.cleanup()  # finishes requests in flight: their events are confirmed or retried

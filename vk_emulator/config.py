@@ -20,6 +20,11 @@ class EmulatorConfig:
     # None keeps everything in memory only.
     state_file: str | None = None
     state_save_interval: float = 1.0
+    # Callback API: when set, every event is also POSTed there (like VK's Callback API),
+    # after the confirmation handshake, with `secret` in the body and X-Retry-Counter on retries.
+    callback_url: str | None = None
+    callback_secret: str | None = None
+    confirmation_code: str = "emulator-confirmation"
 
     def __post_init__(self) -> None:
         if self.group_id <= 0:
@@ -56,6 +61,9 @@ class EmulatorConfig:
             history_size=number("EMULATOR_HISTORY_SIZE", defaults.history_size),
             log_size=number("EMULATOR_LOG_SIZE", defaults.log_size),
             state_file=(env.get("EMULATOR_STATE_FILE") or "").strip() or None,
+            callback_url=(env.get("EMULATOR_CALLBACK_URL") or "").strip() or None,
+            callback_secret=env.get("EMULATOR_CALLBACK_SECRET") or None,
+            confirmation_code=env.get("EMULATOR_CONFIRMATION_CODE") or defaults.confirmation_code,
         )
 
 

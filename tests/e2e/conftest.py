@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -65,8 +66,9 @@ async def stack_factory(
 ) -> AsyncIterator[StackFactory]:
     stacks: list[Stack] = []
 
-    async def make(**env: str) -> Stack:
-        server = TestServer(create_app(EmulatorConfig(group_id=GROUP_ID, token=TOKEN)))
+    async def make(emulator: dict[str, Any] | None = None, **env: str) -> Stack:
+        config = EmulatorConfig(group_id=GROUP_ID, token=TOKEN, **(emulator or {}))
+        server = TestServer(create_app(config))
         await server.start_server()
         control = ControlClient(str(server.make_url("/")))
         stack = Stack(
