@@ -6,10 +6,11 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test lint typecheck static unit install services chromium clean
 
+# `local`: the embedded Postgres of `make run` (its test runs in `make test` too).
 $(STAMP): setup.cfg pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	bash scripts/ensure-python.sh '$(PYTHON)' $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,local]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -35,8 +36,21 @@ static: install
 test: install services chromium lint typecheck static
 	$(BIN)/pytest
 
-run: install services
+# Needs no local Postgres or RabbitMQ: without DATABASE_URL/AMQP_URL it runs an embedded
+# Postgres (var/postgres) and the poller and the bot in one process; see scripts/run_local.py.
+run: install
 	$(BIN)/python scripts/run_local.py
+
+# Benchmarks (bench/, docs/performance.md): the quick default takes a few minutes on 2 cores;
+# `make bench BENCH_ARGS="--preset target"` runs the sizes the targets are stated for.
+.PHONY: bench
+BENCH_STAMP := $(VENV)/.bench-stamp
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP) services
+	$(BIN)/python -m bench.driver $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -1,66 +1,70 @@
-"""The admin REST API application factory (routes arrive with the admin API issue)."""
+"""The admin REST API application factory: middlewares, resources, routes, OpenAPI docs.
+
+Request path: ``error_middleware`` (one JSON error shape, never a traceback) →
+``auth_middleware`` (a live session, except for the public routes) → ``validation_middleware``
+(path, query and body against the view's schemas) → the view → repositories.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
 
-import aio_pika
 from aiohttp import web
-from aiohttp_apispec import docs, setup_aiohttp_apispec
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from aiohttp_apispec import setup_aiohttp_apispec
 
-from app.db.engine import create_engine
+from admin_api.auth import auth_middleware, bootstrap_admin
+from admin_api.broker import StopPublisher
+from admin_api.docs import finish_spec
+from admin_api.errors import error_middleware
+from admin_api.keys import ENGINE, PUBLISHER, SESSIONMAKER, SETTINGS
+from admin_api.routes import setup_routes
+from admin_api.validation import validation_middleware
+from app.db.engine import create_engine, create_sessionmaker
 from app.settings import Settings
+
+__all__ = ["ENGINE", "SETTINGS", "create_app"]
 
 log = logging.getLogger(__name__)
 
-SETTINGS = web.AppKey("settings", Settings)
-ENGINE = web.AppKey("engine", AsyncEngine)
-
-
-@docs(tags=["health"], summary="Database and broker reachability (no auth)")
-async def health(request: web.Request) -> web.Response:
-    settings = request.app[SETTINGS]
-    checks: dict[str, str] = {}
-    try:
-        async with request.app[ENGINE].connect() as conn:
-            await conn.execute(text("SELECT 1"))
-        checks["database"] = "ok"
-    except Exception as exc:
-        checks["database"] = f"error: {type(exc).__name__}"
-    if settings.amqp_url:
-        try:
-            connection = await aio_pika.connect(settings.amqp_url, timeout=3)
-            await connection.close()
-            checks["broker"] = "ok"
-        except Exception as exc:
-            checks["broker"] = f"error: {type(exc).__name__}"
-    healthy = all(value == "ok" for value in checks.values())
-    return web.json_response(
-        {"status": "ok" if healthy else "degraded", "checks": checks},
-        status=200 if healthy else 503,
-    )
+# A full import (1000 questions with long texts and comments) fits; anything bigger is a 413.
+MAX_BODY_BYTES = 16 * 1024 * 1024
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
-    engine = create_engine(app[SETTINGS].dsn)
+    engine = create_engine(app[SETTINGS].dsn, pool_size=5)
     app[ENGINE] = engine
+    app[SESSIONMAKER] = create_sessionmaker(engine)
     yield
     await engine.dispose()
 
 
+async def _broker(app: web.Application) -> AsyncIterator[None]:
+    """The stop publisher connects on first use; here it is only closed at shutdown."""
+    yield
+    await app[PUBLISHER].close()
+
+
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application()
+    app = web.Application(
+        middlewares=[error_middleware, auth_middleware, validation_middleware],
+        client_max_size=MAX_BODY_BYTES,
+    )
     app[SETTINGS] = settings
+    app[PUBLISHER] = StopPublisher(settings)
     app.cleanup_ctx.append(_database)
-    app.router.add_get("/api/health", health)
+    app.cleanup_ctx.append(bootstrap_admin)
+    app.cleanup_ctx.append(_broker)
+    setup_routes(app)
+    # in_place: the spec is built now, from the routes above, so it exists without a server
+    # (the fuzz test reads it at collection time).
     setup_aiohttp_apispec(
         app,
         title="Znatoki admin API",
         version="v1",
         url="/api/docs/swagger.json",
         swagger_path="/api/docs",
+        in_place=True,
     )
+    finish_spec(app)
     return app

@@ -8,16 +8,21 @@ import logging
 from aiohttp import web
 
 from admin_api.app import create_app
-from app.settings import Settings
+from app.settings import ConfigError, Settings, fail
 
 log = logging.getLogger(__name__)
 
+# AMQP_URL is optional: without it everything works but stopping a game (503).
 REQUIRED = ("DATABASE_URL",)
 
 
 async def run_admin_api(settings: Settings, stop: asyncio.Event) -> None:
     runner = web.AppRunner(create_app(settings), access_log=None)
-    await runner.setup()
+    try:
+        await runner.setup()
+    except ConfigError as error:  # ADMIN_EMAIL/ADMIN_PASSWORD checked at start
+        await runner.cleanup()
+        fail(error)
     site = web.TCPSite(runner, settings.admin_host, settings.admin_port)
     await site.start()
     log.info(

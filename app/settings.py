@@ -48,12 +48,17 @@ class Settings(BaseSettings):
     )
     callback_secret: SecretStr | None = Field(default=None, alias="VK_CALLBACK_SECRET")
     confirmation_code: str = Field(default="", alias="VK_CONFIRMATION_CODE")
+    vk_rate_limit_scope: Literal["global", "process"] = Field(
+        default="global", alias="VK_RATE_LIMIT_SCOPE"
+    )
     vk_rate_limit: int = Field(default=20, alias="VK_RATE_LIMIT", ge=1, le=1000)
     vk_longpoll_wait: int = Field(default=25, alias="VK_LONGPOLL_WAIT", ge=1, le=90)
     admin_email: str | None = Field(default=None, alias="ADMIN_EMAIL")
     admin_password: SecretStr | None = Field(default=None, alias="ADMIN_PASSWORD")
     admin_host: str = Field(default="127.0.0.1", alias="ADMIN_HOST")
     admin_port: int = Field(default=8080, alias="ADMIN_PORT", ge=1, le=65535)
+    metrics_host: str = Field(default="127.0.0.1", alias="METRICS_HOST")
+    metrics_port: int = Field(default=0, alias="METRICS_PORT", ge=0, le=65535)
     log_level: LogLevel = Field(default="INFO", alias="LOG_LEVEL")
     log_format: LogFormat = Field(default="auto", alias="LOG_FORMAT")
     amqp_prefix: str = Field(

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app import metrics
 from app.aio import wait_any
 from app.broker.connection import Publisher
 from app.failpoints import failpoint
@@ -97,6 +98,7 @@ class Poller:
                 if result is None:
                     return
                 step = next_step(ts, result)
+                metrics.POLLER_CYCLES.labels(str(result.failed or "ok")).inc()
                 if step.refresh_key:
                     log.info("long poll failed=%s: refreshing the key", result.failed)
                     server = await self._vk.get_long_poll_server(self._group_id)
@@ -112,6 +114,7 @@ class Poller:
             except Exception as exc:
                 # VK, RabbitMQ or Postgres away: the cursor was not advanced, so the next poll
                 # re-reads this batch; duplicates are dropped downstream by event_id.
+                metrics.POLLER_CYCLES.labels("failed").inc()
                 failures += 1
                 delay = self._backoff.delay(min(failures, 8))
                 log.warning(
@@ -158,6 +161,7 @@ class Poller:
             [(update, event_id_for(update), peer_id_of(update)) for update in updates]
         )
         self.published += len(updates)
+        metrics.POLLER_UPDATES.inc(len(updates))
 
     async def _save(self, ts: str) -> None:
         async with self._sessionmaker.begin() as session:

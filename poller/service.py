@@ -12,6 +12,8 @@ from app.bot.service import make_vk_client
 from app.broker import topology
 from app.broker.connection import UpdatePublisher
 from app.db.engine import create_engine, create_sessionmaker
+from app.ops import serve_ops
+from app.repositories import live
 from app.settings import Settings
 from poller import callback
 from poller.poller import Poller
@@ -39,18 +41,29 @@ async def run_poller(settings: Settings, stop: asyncio.Event) -> None:
 
 async def _long_poll(settings: Settings, publisher: UpdatePublisher, stop: asyncio.Event) -> None:
     engine = create_engine(settings.dsn, pool_size=2)
+    sessionmaker = create_sessionmaker(engine)
+
+    async def database_ready() -> bool:
+        async with sessionmaker() as session:
+            return await live.database_answers(session)
+
+    ops = await serve_ops(
+        settings.metrics_host, settings.metrics_port, {"database": database_ready}
+    )
     try:
         async with aiohttp.ClientSession() as http:
             poller = Poller(
-                make_vk_client(settings, http),
+                make_vk_client(settings, http, engine),
                 settings.group_id,
-                create_sessionmaker(engine),
+                sessionmaker,
                 publisher,
                 wait=settings.vk_longpoll_wait,
             )
             await poller.run(stop)
             log.info("published %d updates", poller.published)
     finally:
+        if ops is not None:
+            await ops.cleanup()
         await engine.dispose()
 
 

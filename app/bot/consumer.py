@@ -7,8 +7,8 @@ the consumer, and never blocks the chat's later updates for long:
 * a failing handler (a bug, a poison message) is re-published to the next retry tier (a
   delay queue that hands it back to its shard later) and, after the last tier, parked in the
   dead-letter queue with the error;
-* an outage (Postgres down) is not the message's fault: the lane waits and the message is
-  requeued, so nothing burns its retries while a dependency restarts.
+* an outage (Postgres down) is not the message's fault: the lane waits and tries the same
+  update again, so nothing burns its retries and the chat's order holds while it restarts.
 Every re-publish is confirmed by the broker before the original is acknowledged.
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -24,9 +25,10 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
 
+from app import metrics
 from app.bot.lanes import Lanes
 from app.broker.errors import is_outage
-from app.broker.topology import Topology
+from app.broker.topology import PUBLISHED_AT_HEADER, Topology
 from app.vk.client import RetryPolicy
 from app.vk.updates import MalformedUpdate, peer_id_of
 
@@ -53,6 +55,7 @@ class UpdateConsumer:
         self._lanes = lanes
         self._tags: list[tuple[AbstractQueue, str]] = []
         self._outages = 0
+        self._stopping = False
         self.dead_lettered = 0
         self.retried = 0
 
@@ -63,6 +66,7 @@ class UpdateConsumer:
 
     async def stop(self) -> None:
         """Stop taking deliveries; what was delivered is finished by the lanes (and acked)."""
+        self._stopping = True
         for queue, tag in self._tags:
             try:
                 await queue.cancel(tag)
@@ -81,27 +85,41 @@ class UpdateConsumer:
 
     async def _process(self, message: AbstractIncomingMessage, raw: Any) -> None:
         extra = {"event_id": message.message_id}
-        try:
-            await self._handler(raw)
-        except MalformedUpdate as exc:
-            log.warning("malformed update: %s", exc, extra=extra)
-            await self._dead_letter(message, f"malformed: {exc}")
-            return
-        except Exception as exc:
-            if is_outage(exc):
-                await self._wait_out_outage(message, exc)
-            else:
-                await self._retry_later(message, exc)
-            return
+        published = (message.headers or {}).get(PUBLISHED_AT_HEADER)
+        if isinstance(published, float) and not message.redelivered:
+            metrics.QUEUE_LAG.observe(max(0.0, time.time() - published))
+        while True:
+            try:
+                await self._handler(raw)
+            except MalformedUpdate as exc:
+                log.warning("malformed update: %s", exc, extra=extra)
+                metrics.UPDATES.labels("unknown", "malformed").inc()
+                await self._dead_letter(message, f"malformed: {exc}")
+                return
+            except Exception as exc:
+                metrics.UPDATES.labels("unknown", "failed").inc()
+                if not is_outage(exc):
+                    await self._retry_later(message, exc)
+                    return
+                if self._stopping:
+                    await message.nack(requeue=True)  # another consumer, or the next start
+                    return
+                await self._wait_out_outage(exc)
+                continue
+            break
         self._outages = 0
         await message.ack()
 
-    async def _wait_out_outage(self, message: AbstractIncomingMessage, exc: Exception) -> None:
+    async def _wait_out_outage(self, exc: Exception) -> None:
+        """Hold this chat's lane and try the same update again once Postgres is back.
+
+        Retrying in place (not requeueing) keeps the chat's order: the chat's later updates,
+        already delivered behind this one, must not be applied before it.
+        """
         self._outages += 1
         delay = OUTAGE_BACKOFF.delay(min(self._outages, 6))
-        log.warning("dependency unavailable (%s); requeue after %.1fs", exc, delay)
-        await asyncio.sleep(delay)  # backoff: hold this chat's lane while Postgres is away
-        await message.nack(requeue=True)
+        log.warning("dependency unavailable (%s); trying again in %.1fs", exc, delay)
+        await asyncio.sleep(delay)
 
     async def _retry_later(self, message: AbstractIncomingMessage, exc: Exception) -> None:
         attempt = attempt_of(message) + 1
@@ -122,6 +140,7 @@ class UpdateConsumer:
         copy = _copy(message, {ATTEMPT_HEADER: attempt, ERROR_HEADER: str(exc)[:1000]})
         await tiers[attempt - 1].publish(copy, routing_key=message.routing_key or "")
         self.retried += 1
+        metrics.RETRIED.inc()
         await message.ack()
 
     async def _dead_letter(
@@ -137,6 +156,7 @@ class UpdateConsumer:
             _copy(message, headers), routing_key=message.routing_key or ""
         )
         self.dead_lettered += 1
+        metrics.DEAD_LETTERS.inc()
         await message.ack()
 
 

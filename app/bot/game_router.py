@@ -19,7 +19,10 @@ from app.game import config, machine, texts
 from app.game import events as ev
 from app.game.model import GameSettings
 from app.repositories import chats, games, questions, timers
-from app.vk.updates import MessageEvent, MessageNew, Update
+from app.vk.updates import AdminStop, MessageEvent, MessageNew, Update
+
+# The synthetic update the admin API publishes into a chat's shard queue to stop its game
+# (admin_api/broker.py builds it): it takes the chat's ordered path like a VK update.
 
 
 def press_event(update: MessageEvent, name: str | None) -> ev.Press:
@@ -45,6 +48,11 @@ class GameRouter:
         self._defaults = defaults
         self._names = names
 
+    async def prepare(self, update: Update) -> None:
+        """Outside the transaction: fetch what needs VK (a joining player's name)."""
+        if isinstance(update, MessageEvent) and (update.payload or {}).get("cmd") == "join":
+            await self._names.ensure(update.user_id)
+
     async def route(
         self, session: AsyncSession, update: Update, now: datetime
     ) -> Sequence[Action] | None:
@@ -55,6 +63,13 @@ class GameRouter:
             event = press_event(update, name)
             idle = [AnswerCallback(update.callback_id, update.user_id, texts.GAME_OVER)]
             return await self.apply(session, update.peer_id, event, now, idle)
+        if isinstance(update, AdminStop):
+            # Like /stop, but only for the game the admin saw: if it ended meanwhile (and maybe
+            # a new one started), there is nothing to stop.
+            chat = await chats.lock(session, update.peer_id)
+            if chat.active_game_id != update.game_id:
+                return []
+            return await self.apply(session, update.peer_id, ev.StopRequested(0), now, [])
         if not isinstance(update, MessageNew) or update.from_id <= 0:
             return None
         command = parse_command(update.text)

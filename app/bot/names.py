@@ -1,10 +1,14 @@
-"""Player names from users.get, cached in Postgres so VK is asked once per player."""
+"""Player names from users.get, cached in Postgres so VK is asked once per player.
+
+The VK call happens before the update's transaction opens (``ensure``), never inside it: a
+transaction must not hold a database connection while it waits for VK and its rate budget.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.repositories import users
 from app.vk.client import VKClient
@@ -18,18 +22,23 @@ def fallback_name(user_id: int) -> str:
 
 
 class NameResolver:
-    def __init__(self, vk: VKClient) -> None:
+    def __init__(self, vk: VKClient, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._vk = vk
+        self._sessionmaker = sessionmaker
 
-    async def first_name(self, session: AsyncSession, user_id: int) -> str:
-        cached = await users.first_name(session, user_id)
-        if cached:
-            return cached
+    async def ensure(self, user_id: int) -> None:
+        """Make sure the name is cached; on a VK failure the game uses a placeholder."""
+        async with self._sessionmaker() as session:
+            if await users.first_name(session, user_id):
+                return
         try:
             found = await self._vk.get_users([user_id])
         except VKError as exc:
-            # A name is cosmetic: play on with a placeholder, and ask again next time.
             log.warning("users.get failed for %s: %s", user_id, exc)
-            return fallback_name(user_id)
-        await users.remember(session, found)
-        return found[0].first_name if found and found[0].first_name else fallback_name(user_id)
+            return
+        async with self._sessionmaker.begin() as session:
+            await users.remember(session, found)
+
+    async def first_name(self, session: AsyncSession, user_id: int) -> str:
+        """The cached name (call ``ensure`` first, outside the transaction)."""
+        return await users.first_name(session, user_id) or fallback_name(user_id)

@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from app import metrics
 from app.aio import wait_any
 from app.failpoints import failpoint
 from app.repositories import outbox
@@ -240,6 +241,8 @@ class OutboxSender:
                 if row.peer_id in dead:
                     continue
                 if isinstance(outcome, VKError):
+                    code = outcome.code if isinstance(outcome, VKAPIError) else "transport"
+                    metrics.VK_CALLS.labels(row.method, str(code)).inc()
                     if await self._failed(conn, row, outcome):
                         dead.add(row.peer_id)
                     continue
@@ -251,6 +254,7 @@ class OutboxSender:
                         if await self._failed(conn, row, exc):
                             dead.add(row.peer_id)
                         continue
+                metrics.VK_CALLS.labels(row.method, "ok").inc()
                 await outbox.mark_sent(conn, row.id, cmid)
         return dead
 

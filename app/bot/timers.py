@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app import metrics
 from app.actions import Action
 from app.aio import wait_any
 from app.bot.effects import AfterCommit, persist
@@ -100,6 +101,8 @@ class TimerRunner:
                 actions = await self._apply(session, claimed.peer_id, fired, now)
                 effects = await persist(session, claimed.peer_id, actions)
             self.fired += 1
+            metrics.TIMERS_FIRED.labels(claimed.name).inc()
+            metrics.TIMER_LATENESS.observe(max(0.0, (now - claimed.due_at).total_seconds()))
             log.debug(
                 "timer %s fired %.3fs late",
                 claimed.name,

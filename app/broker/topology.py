@@ -22,6 +22,7 @@ when a consumer dies RabbitMQ hands its shards to a live one.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,6 +141,9 @@ async def declare(
     )
 
 
+PUBLISHED_AT_HEADER = "x-znatoki-published-at"
+
+
 def update_message(update: dict[str, Any], event_id: str, peer_id: int) -> aio_pika.Message:
     """A VK update as a persistent message; message_id carries the de-duplication key."""
     return aio_pika.Message(
@@ -147,5 +151,6 @@ def update_message(update: dict[str, Any], event_id: str, peer_id: int) -> aio_p
         content_type="application/json",
         delivery_mode=DeliveryMode.PERSISTENT,
         message_id=event_id,
-        headers={"peer_id": peer_id},
+        # When it was published, so the bot can measure how long it waited in the queue.
+        headers={"peer_id": peer_id, PUBLISHED_AT_HEADER: time.time()},
     )

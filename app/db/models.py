@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     Sequence,
@@ -52,6 +53,11 @@ class ProcessedEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
+    # The order in which a chat's updates were applied (for audits and the ordering tests).
+    seq: Mapped[int] = mapped_column(BigInteger, Identity())
+    peer_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_processed_events_peer_seq", "peer_id", "seq"),)
 
 
 class Outbox(Base):
@@ -219,3 +225,58 @@ class Timer(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
     __table_args__ = (Index("ix_timers_due_at", "due_at"), Index("ix_timers_peer_id", "peer_id"))
+
+
+class Admin(Base):
+    """An admin of the admin API; the password is kept only as a salted scrypt hash."""
+
+    __tablename__ = "admins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    __table_args__ = (Index("uq_admins_email", "email", unique=True),)
+
+
+class AdminSession(Base):
+    """A revocable login: only the SHA-256 of the cookie token is stored."""
+
+    __tablename__ = "admin_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    admin_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("admins.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class LoginFailure(Base):
+    """One failed login: the sliding window of the per-email and per-address throttles."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    address: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
+
+    __table_args__ = (
+        Index("ix_login_failures_email", "email", "failed_at"),
+        Index("ix_login_failures_address", "address", "failed_at"),
+    )
+
+
+class VKRequest(Base):
+    """One VK API request of the last seconds: the shared per-token rate budget."""
+
+    __tablename__ = "vk_request_log"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(server_default=sql("clock_timestamp()"))
+
+    __table_args__ = (Index("ix_vk_request_log_bucket_at", "bucket", "at"),)

@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.models import ProcessedEvent
 
 
-async def mark_processed(session: AsyncSession, event_id: str) -> bool:
+async def mark_processed(session: AsyncSession, event_id: str, peer_id: int | None = None) -> bool:
     """Record the event inside the caller's transaction; False if it was applied before."""
     stmt = (
         insert(ProcessedEvent)
-        .values(event_id=event_id)
+        .values(event_id=event_id, peer_id=peer_id)
         .on_conflict_do_nothing(index_elements=[ProcessedEvent.event_id])
         .returning(ProcessedEvent.event_id)
     )

@@ -19,8 +19,9 @@ from typing import Any
 
 import aiohttp
 
+from app import metrics
 from app.vk.errors import VKAPIError, VKError, VKTransportError, error_for
-from app.vk.ratelimit import SlidingWindowLimiter
+from app.vk.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ class VKClient:
         version: str = "5.199",
         retry: RetryPolicy = RetryPolicy(),
         timeout: float = 10.0,
-        limiter: SlidingWindowLimiter | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self._session = session
         self._token = token
@@ -133,8 +134,11 @@ class VKClient:
                     raise error_for(
                         int(error.get("error_code", 0)), str(error.get("error_msg", ""))
                     )
+                metrics.VK_REQUESTS.labels(method, "ok").inc()
                 return body
             except (VKTransportError, VKAPIError) as exc:
+                result = str(exc.code) if isinstance(exc, VKAPIError) else "transport"
+                metrics.VK_REQUESTS.labels(method, result).inc()
                 retryable = isinstance(exc, VKTransportError) or exc.retryable
                 if not retryable or attempt + 1 >= self._retry.attempts:
                     raise

@@ -9,6 +9,15 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from app import metrics
+
+
+class RateLimiter(Protocol):
+    async def acquire(self) -> None:
+        """Wait until one more request fits in the budget, then take it."""
 
 
 class SlidingWindowLimiter:
@@ -33,4 +42,28 @@ class SlidingWindowLimiter:
                     self._sent.append(now)
                     return
                 self.waits += 1
+                metrics.VK_RATE_WAITS.inc()
                 await asyncio.sleep(self._window - (now - self._sent[0]))
+
+
+TryTake = Callable[[], Awaitable[float]]
+
+
+class SharedLimiter:
+    """One budget for every process using the token, kept by a shared store (Postgres).
+
+    ``try_take`` takes a slot and returns 0, or returns how long to wait before the next try.
+    The local limiter in front keeps this process from asking the store more than it could use.
+    """
+
+    def __init__(self, try_take: TryTake, local: SlidingWindowLimiter) -> None:
+        self._try_take = try_take
+        self._local = local
+        self.waits = 0
+
+    async def acquire(self) -> None:
+        await self._local.acquire()
+        while (wait := await self._try_take()) > 0:
+            self.waits += 1
+            metrics.VK_RATE_WAITS.inc()
+            await asyncio.sleep(wait)

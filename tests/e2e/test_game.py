@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.game import texts
 from tests.e2e.conftest import Stack, StackFactory
 from tests.e2e.game_helpers import Chat, begin_game, current_game, make_chat
+from tests.helpers import wait_until
 from vk_emulator.control_client import ControlClient
 
 
@@ -168,3 +169,41 @@ async def test_two_bot_processes_play_many_games_correctly(
         texts_ = await chat.bot_messages()
         assert len(texts_) == len(set(texts_)), texts_
         await chat.control.close()
+
+
+async def test_two_bots_split_shards_and_keep_each_chats_order(
+    stack_factory: StackFactory, db: AsyncEngine
+) -> None:
+    stack = await stack_factory(LOG_LEVEL="DEBUG", BOT_STANDBY_DELAY="2")
+    bots = [await stack.start_bot(BOT_SHARDS="0,1"), await stack.start_bot(BOT_SHARDS="2,3")]
+    await stack.start_poller()
+    base = str(stack.emulator.make_url("/"))
+    chats = [await make_chat(stack, "Соло", control=ControlClient(base)) for _ in range(12)]
+
+    async def burst(chat: Chat) -> None:
+        for n in range(15):
+            await chat.say("Соло", f"сообщение {n}")
+
+    await asyncio.gather(*(burst(chat) for chat in chats))
+    total = 12 * 15
+
+    async def all_applied() -> bool:
+        async with db.connect() as conn:
+            return await conn.scalar(text("SELECT count(*) FROM processed_events")) == total
+
+    await wait_until(all_applied, what="every update applied")
+    async with db.connect() as conn:
+        rows = (
+            await conn.execute(text("SELECT peer_id, event_id FROM processed_events ORDER BY seq"))
+        ).all()
+    for chat in chats:
+        typed = [
+            entry["event_id"]
+            for entry in (await chat.control.log(peer_id=chat.peer_id, limit=10_000))["entries"]
+            if entry["kind"] == "user_message"
+        ]
+        applied = [event_id for peer_id, event_id in rows if peer_id == chat.peer_id]
+        assert applied == typed  # per chat: applied in exactly the order the users typed
+        await chat.control.close()
+    handled = [sum("update applied" in line for line in bot.lines) for bot in bots]
+    assert all(count > 0 for count in handled), handled  # both bots took a share of the chats

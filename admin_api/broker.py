@@ -1,0 +1,88 @@
+"""Stop a game the way a chat member's ``/stop`` does: through the chat's shard queue.
+
+The admin API never touches a game's state itself. It publishes a synthetic update into the
+same exchange, routing key and shard queue as the chat's VK updates, so the stop is applied by
+the bot in the chat's order, under the chat's row lock, exactly once (the bot de-duplicates by
+``event_id``), and the results go out through the outbox like any other game message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Any
+
+from app.broker import topology
+from app.broker.connection import UpdatePublisher
+from app.settings import Settings
+from app.vk.updates import ADMIN_STOP
+
+log = logging.getLogger(__name__)
+
+PUBLISH_TIMEOUT = 10.0  # connecting (when needed) and the broker's confirm
+
+
+class BrokerNotConfigured(Exception):
+    """AMQP_URL is not set, so the admin API cannot reach the bot."""
+
+
+class BrokerUnavailable(Exception):
+    """RabbitMQ did not accept (confirm) the message."""
+
+
+def stop_update(*, peer_id: int, game_id: int, admin_id: int, group_id: int) -> dict[str, Any]:
+    """The synthetic update; ``peer_id`` in ``object`` routes it like a VK update."""
+    return {
+        "type": ADMIN_STOP,
+        "event_id": f"admin-stop-{uuid.uuid4()}",
+        "group_id": group_id,
+        "object": {"peer_id": peer_id, "game_id": game_id, "admin_id": admin_id},
+    }
+
+
+class StopPublisher:
+    """Publishes admin stops through the shared reconnecting publisher, on first use.
+
+    The rest of the API works without a broker; a failed publish drops the connection, so the
+    next stop reconnects instead of reusing a dead channel.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._group_id = settings.vk_group_id or 0
+        self._publisher = (
+            UpdatePublisher(
+                settings.amqp_url,
+                settings.update_shards,
+                topology.Names(settings.amqp_prefix),
+                settings.retry_delays,
+            )
+            if settings.amqp_url
+            else None
+        )
+
+    @property
+    def configured(self) -> bool:
+        return self._publisher is not None
+
+    async def publish_stop(self, *, peer_id: int, game_id: int, admin_id: int) -> str:
+        """Publish and wait for the broker's confirm; returns the update's event_id."""
+        if self._publisher is None:
+            raise BrokerNotConfigured
+        update = stop_update(
+            peer_id=peer_id, game_id=game_id, admin_id=admin_id, group_id=self._group_id
+        )
+        try:
+            await asyncio.wait_for(
+                self._publisher.publish([(update, update["event_id"], peer_id)]),
+                PUBLISH_TIMEOUT,
+            )
+        except Exception as exc:
+            log.warning("admin stop not published: %r", exc, extra={"peer_id": peer_id})
+            await self._publisher.close()
+            raise BrokerUnavailable(str(exc) or type(exc).__name__) from exc
+        return str(update["event_id"])
+
+    async def close(self) -> None:
+        if self._publisher is not None:
+            await self._publisher.close()

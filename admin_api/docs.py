@@ -1,0 +1,68 @@
+"""Shared OpenAPI pieces: the documented error answers and the spec's finishing touches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from admin_api import schemas
+
+ERROR_DESCRIPTIONS = {
+    400: "The body is not valid JSON",
+    401: "No valid session: log in with POST /api/auth/login",
+    404: "No such object",
+    409: "The object is not in a state that allows this",
+    413: "The body is too large",
+    415: "The body is not sent as application/json",
+    422: "Invalid path, query or body: error.fields names each problem",
+    429: "Too many failed logins: wait Retry-After seconds",
+    503: "A dependency (RabbitMQ) is not configured or not reachable",
+}
+BODY_ERRORS = (400, 413, 415, 422)
+
+
+def errors(*statuses: int, **descriptions: str) -> dict[str, dict[str, Any]]:
+    """``responses=`` entries for aiohttp-apispec's ``docs`` with the error schema."""
+    result: dict[str, dict[str, Any]] = {}
+    for status in statuses:
+        text = descriptions.get(f"e{status}", ERROR_DESCRIPTIONS[status])
+        entry: dict[str, Any] = {"description": text, "schema": schemas.Error}
+        if status == 429:
+            entry["headers"] = {"Retry-After": {"type": "integer", "description": "seconds"}}
+        result[str(status)] = entry
+    return result
+
+
+def _close_objects(node: Any) -> None:
+    """``additionalProperties: false`` on every object with declared properties.
+
+    Request bodies reject unknown keys and responses carry exactly their declared fields;
+    apispec 3 cannot say so itself, and without it the spec would promise less than is true.
+    """
+    if isinstance(node, dict):
+        if node.get("type") == "object" and "properties" in node:
+            node.setdefault("additionalProperties", False)
+        for value in node.values():
+            _close_objects(value)
+    elif isinstance(node, list):
+        for value in node:
+            _close_objects(value)
+
+
+def spec_of(app: web.Application) -> dict[str, Any]:
+    """The app's OpenAPI (Swagger 2.0) document, as served at /api/docs/swagger.json."""
+    spec: dict[str, Any] = app["swagger_dict"]
+    return spec
+
+
+def finish_spec(app: web.Application) -> None:
+    """After aiohttp-apispec built the spec: the API-wide parts of it."""
+    spec = spec_of(app)
+    _close_objects(spec.get("definitions", {}))
+    spec["info"]["description"] = (
+        "Admin API of Znatoki. Log in with POST /api/auth/login; the session lives in an "
+        "HttpOnly cookie that every other route (but /api/health) requires. Errors are "
+        '{"error": {"code", "message", "fields"?}}. Any route answers 503 with Retry-After '
+        "while the database is unreachable."
+    )

@@ -1,0 +1,29 @@
+"""Typed keys for what the application and each request carry (aiohttp AppKey/RequestKey)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from admin_api.broker import StopPublisher
+from app.settings import Settings
+
+
+@dataclass(frozen=True)
+class CurrentAdmin:
+    """The admin a request's session belongs to."""
+
+    id: int
+    email: str
+    session_expires_at: datetime
+    token_hash: str
+
+
+SETTINGS = web.AppKey("settings", Settings)
+ENGINE = web.AppKey("engine", AsyncEngine)
+SESSIONMAKER: web.AppKey[async_sessionmaker[AsyncSession]] = web.AppKey("sessionmaker")
+PUBLISHER = web.AppKey("publisher", StopPublisher)
+ADMIN = web.RequestKey("admin", CurrentAdmin)

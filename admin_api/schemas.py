@@ -1,0 +1,417 @@
+"""Marshmallow schemas: what every route accepts and returns.
+
+They are the single source of the OpenAPI spec (through aiohttp-apispec) and of request
+validation (admin_api.validation), so what Swagger UI shows is what the server enforces.
+Limits mirror the database columns: a value that passes here always fits the row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate
+
+from app.game.config import BOUNDS
+
+MAX_INT32 = 2**31 - 1
+MAX_INT64 = 2**63 - 1
+MAX_LIMIT = 100
+MAX_IMPORT = 1000
+GAME_STATUSES = ("active", "finished", "stopped", "closed")
+GAME_PHASES = ("lobby", "discussion", "pick", "answer", "pause", "finished", "stopped", "closed")
+VERDICTS = ("correct", "wrong", "no_answer")
+
+INT64 = {"format": "int64"}
+_DIGITS = re.compile(r"-?[0-9]{1,20}")  # longer cannot be in range (and int() is slow)
+
+
+# Fields -----------------------------------------------------------------------------------------
+
+
+class Clean(validate.Regexp):
+    """No NUL characters (Postgres text cannot hold them) and, for ``filled``, not blank.
+
+    It is a Regexp so that the spec carries the rule as a ``pattern`` the fuzzer respects,
+    but it explains a failure in words instead of quoting the pattern.
+    """
+
+    def __init__(self, *, filled: bool) -> None:
+        super().__init__(r"^[^\x00]*[^\s\x00][^\x00]*$" if filled else r"^[^\x00]*$")
+        self.filled = filled
+
+    def __call__(self, value: Any) -> Any:
+        if "\x00" in value:
+            raise ValidationError("Must not contain NUL characters.")
+        if self.filled and not value.strip():
+            raise ValidationError("Must not be empty or only whitespace.")
+        return value
+
+
+class Text(fields.String):
+    """A string that must encode to UTF-8; surrounding whitespace is stripped after checks.
+
+    Length and pattern are checked on the text as sent, which is what the spec describes.
+    """
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text: str = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError("Must be valid Unicode text.") from None
+        return text
+
+    def deserialize(
+        self,
+        value: Any,
+        attr: str | None = None,
+        data: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        result = super().deserialize(value, attr, data, **kwargs)
+        return result.strip() if isinstance(result, str) else result
+
+
+class StrictInt(fields.Integer):
+    """An integer from JSON, a path or a query string: ``"12"`` yes; ``"1.0"``, ``" 12"``,
+    ``"١٢"``, ``"1_2"``, ``true`` and ``2.5`` no (``int()`` and marshmallow take some)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        # Strings only where everything is a string (path, query); a JSON body needs a number.
+        if isinstance(value, str) and not self.strict and _DIGITS.fullmatch(value):
+            return int(value)
+        raise self.make_error("invalid")
+
+
+def text_field(
+    max_length: int,
+    *,
+    required: bool = False,
+    nullable: bool = False,
+    filled: bool = True,
+    description: str = "",
+    **kwargs: Any,
+) -> Text:
+    return Text(
+        required=required,
+        allow_none=nullable,
+        validate=[validate.Length(min=1 if filled else 0, max=max_length), Clean(filled=filled)],
+        metadata={"description": description} if description else {},
+        **kwargs,
+    )
+
+
+def integer(low: int, high: int, *, description: str = "", **kwargs: Any) -> StrictInt:
+    metadata: dict[str, Any] = dict(INT64) if high > MAX_INT32 else {}
+    if description:
+        metadata["description"] = description
+    return StrictInt(validate=validate.Range(min=low, max=high), metadata=metadata, **kwargs)
+
+
+def count() -> fields.Integer:
+    return fields.Integer(required=True, metadata=INT64)
+
+
+def timestamp(nullable: bool = False) -> fields.DateTime:
+    return fields.DateTime(required=True, allow_none=nullable)
+
+
+# Errors -----------------------------------------------------------------------------------------
+
+
+class ErrorDetail(Schema):
+    code = fields.String(required=True, metadata={"description": "machine-readable reason"})
+    message = fields.String(required=True, metadata={"description": "for a person"})
+    error_fields = fields.Dict(
+        data_key="fields",
+        metadata={"description": "per-field messages (422); for import, keyed by item index"},
+    )
+
+
+class Error(Schema):
+    error = fields.Nested(ErrorDetail, required=True)
+
+
+# Pagination -------------------------------------------------------------------------------------
+
+
+class PageQuery(Schema):
+    limit = integer(1, MAX_LIMIT, load_default=20, description=f"page size, 1-{MAX_LIMIT}")
+    offset = integer(0, MAX_INT32, load_default=0, description="items to skip")
+
+
+class Page(Schema):
+    total = count()
+    limit = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+
+
+# Auth -------------------------------------------------------------------------------------------
+
+
+class Login(Schema):
+    email = text_field(254, required=True)
+    password = fields.String(
+        required=True, validate=[validate.Length(min=1, max=1024), Clean(filled=False)]
+    )
+
+
+class LoggedOut(Schema):
+    logged_out = fields.Boolean(required=True)
+
+
+class Me(Schema):
+    id = fields.Integer(required=True)
+    email = fields.String(required=True)
+    session_expires_at = timestamp()
+
+
+# Questions --------------------------------------------------------------------------------------
+
+
+class QuestionFields(Schema):
+    """The editable fields; also the import and export format (a JSON array of these)."""
+
+    text = text_field(2000, required=True, description="the question")
+    answer = text_field(200, required=True, description="the main accepted answer")
+    alternatives = fields.List(
+        text_field(200),
+        validate=validate.Length(max=20),
+        load_default=list,
+        metadata={"description": "other accepted answers (at most 20)"},
+    )
+    comment = text_field(2000, nullable=True, filled=False, description="shown after the verdict")
+    author = text_field(200, nullable=True, filled=False)
+    source = text_field(500, nullable=True, filled=False)
+    tags = fields.List(
+        text_field(50),
+        validate=validate.Length(max=10),
+        load_default=list,
+        metadata={"description": "at most 10"},
+    )
+
+    @pre_load(pass_many=True)
+    def _capped(self, data: Any, many: bool, **kwargs: Any) -> Any:
+        """An import is capped before any item is looked at."""
+        if many and isinstance(data, list) and len(data) > MAX_IMPORT:
+            raise ValidationError(f"At most {MAX_IMPORT} questions per import, got {len(data)}.")
+        return data
+
+    @post_load
+    def _blank_is_none(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        for name in ("comment", "author", "source"):
+            if name in data and not data[name]:
+                data[name] = None
+        return data
+
+
+class QuestionPath(Schema):
+    id = integer(1, MAX_INT32, required=True, description="question id")
+
+
+class QuestionQuery(PageQuery):
+    q = text_field(200, filled=False, description="search text and answer (case-insensitive)")
+    tag = text_field(50, filled=False, description="only questions with this tag")
+    author = text_field(200, filled=False, description="only questions by this author (any case)")
+
+
+class QuestionExport(Schema):
+    """A stored question in the import format (what ``GET /api/questions/export`` lists)."""
+
+    text = fields.String(required=True)
+    answer = fields.String(required=True)
+    alternatives = fields.List(fields.String(), required=True)
+    comment = fields.String(required=True, allow_none=True)
+    author = fields.String(required=True, allow_none=True)
+    source = fields.String(required=True, allow_none=True)
+    tags = fields.List(fields.String(), required=True)
+
+
+class Question(QuestionExport):
+    id = fields.Integer(required=True)
+    created_at = timestamp()
+    updated_at = timestamp()
+
+
+class QuestionPage(Page):
+    items = fields.List(fields.Nested(Question), required=True)
+
+
+class Deleted(Schema):
+    id = fields.Integer(required=True)
+    deleted = fields.Boolean(required=True)
+
+
+class ImportResult(Schema):
+    imported = fields.Integer(required=True)
+    ids = fields.List(fields.Integer(), required=True)
+
+
+# Chats ------------------------------------------------------------------------------------------
+
+
+def _patch_field(low: int, high: int) -> fields.Field:
+    return StrictInt(
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=low, max=high),
+        metadata={"description": f"{low}-{high}; null removes the override"},
+    )
+
+
+# One field per game setting, straight from the bounds the bot applies (app.game.config).
+SettingsPatch = Schema.from_dict(
+    {name: _patch_field(low, high) for name, (low, high) in BOUNDS.items()}, name="SettingsPatch"
+)
+GameSettings = Schema.from_dict(
+    {name: fields.Integer(required=True) for name in BOUNDS}, name="GameSettings"
+)
+SettingsOverrides = Schema.from_dict(
+    {name: fields.Integer() for name in BOUNDS}, name="SettingsOverrides"
+)
+
+
+class ChatPath(Schema):
+    peer_id = integer(-MAX_INT64 - 1, MAX_INT64, required=True, description="VK peer id")
+
+
+class Chat(Schema):
+    peer_id = fields.Integer(required=True, metadata=INT64)
+    title = fields.String(required=True, allow_none=True)
+    status = fields.String(required=True)
+    games_played = fields.Integer(required=True, metadata={"description": "games that began"})
+    active_game_id = fields.Integer(required=True, allow_none=True)
+    created_at = timestamp()
+    last_activity_at = timestamp()
+
+
+class ChatSettings(Schema):
+    defaults = fields.Nested(GameSettings, required=True)
+    overrides = fields.Nested(SettingsOverrides, required=True)
+    effective = fields.Nested(GameSettings, required=True)
+
+
+class ChatDetail(Chat):
+    settings = fields.Nested(ChatSettings, required=True)
+
+
+class ChatPage(Page):
+    items = fields.List(fields.Nested(Chat), required=True)
+
+
+# Games ------------------------------------------------------------------------------------------
+
+
+class GamePath(Schema):
+    id = integer(1, MAX_INT32, required=True, description="game id")
+
+
+class GameQuery(PageQuery):
+    peer_id = integer(-MAX_INT64 - 1, MAX_INT64, description="only this chat's games")
+    status = fields.String(validate=validate.OneOf(GAME_STATUSES))
+
+
+class Score(Schema):
+    team = fields.Integer(required=True)
+    bot = fields.Integer(required=True)
+
+
+class Game(Schema):
+    id = fields.Integer(required=True)
+    peer_id = fields.Integer(required=True, metadata=INT64)
+    status = fields.String(required=True, validate=validate.OneOf(GAME_STATUSES))
+    phase = fields.String(required=True, validate=validate.OneOf(GAME_PHASES))
+    round = fields.Integer(required=True)
+    rounds_total = fields.Integer(required=True)
+    score = fields.Nested(Score, required=True)
+    captain_id = fields.Integer(required=True, allow_none=True, metadata=INT64)
+    players_count = fields.Integer(required=True)
+    created_at = timestamp()
+    started_at = timestamp(nullable=True)
+    finished_at = timestamp(nullable=True)
+    updated_at = timestamp()
+
+
+class Player(Schema):
+    user_id = fields.Integer(required=True, metadata=INT64)
+    name = fields.String(required=True, metadata={"description": "as shown in the game"})
+    full_name = fields.String(required=True, allow_none=True)
+    is_captain = fields.Boolean(required=True)
+    answers = fields.Integer(required=True)
+    correct = fields.Integer(required=True)
+
+
+class Round(Schema):
+    number = fields.Integer(required=True)
+    question_id = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "null once deleted"}
+    )
+    question_text = fields.String(required=True)
+    correct_answer = fields.String(required=True)
+    answerer_id = fields.Integer(required=True, allow_none=True, metadata=INT64)
+    answerer_name = fields.String(required=True, allow_none=True)
+    answer_text = fields.String(required=True, allow_none=True)
+    correct = fields.Boolean(required=True)
+    verdict = fields.String(required=True, validate=validate.OneOf(VERDICTS))
+    started_at = timestamp()
+    answered_at = timestamp(nullable=True)
+
+
+class GameDetail(Game):
+    players = fields.List(fields.Nested(Player), required=True)
+    rounds = fields.List(fields.Nested(Round), required=True)
+
+
+class GamePage(Page):
+    items = fields.List(fields.Nested(Game), required=True)
+
+
+# Statistics -------------------------------------------------------------------------------------
+
+
+class PlayerStats(Schema):
+    user_id = fields.Integer(required=True, metadata=INT64)
+    name = fields.String(required=True)
+    games = fields.Integer(required=True, metadata={"description": "games played (began)"})
+    finished_games = fields.Integer(required=True)
+    wins = fields.Integer(required=True, metadata={"description": "finished games team won"})
+    win_rate = fields.Float(
+        required=True, allow_none=True, metadata={"description": "wins / finished_games"}
+    )
+    answers = fields.Integer(required=True)
+    correct = fields.Integer(required=True)
+
+
+class PlayerStatsPage(Page):
+    items = fields.List(fields.Nested(PlayerStats), required=True)
+
+
+class StatusCounts(Schema):
+    active = fields.Integer(required=True)
+    finished = fields.Integer(required=True)
+    stopped = fields.Integer(required=True)
+    closed = fields.Integer(required=True)
+
+
+class Overview(Schema):
+    chats = count()
+    games = fields.Integer(required=True, metadata={"description": "games that began"})
+    active_games = count()
+    games_by_status = fields.Nested(StatusCounts, required=True)
+    questions = count()
+    players = count()
+    team_wins = count()
+    bot_wins = count()
+    draws = count()
+
+
+# Health -----------------------------------------------------------------------------------------
+
+
+class Health(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(("ok", "degraded")))
+    checks = fields.Dict(keys=fields.String(), values=fields.String(), required=True)

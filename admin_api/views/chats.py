@@ -1,0 +1,97 @@
+"""Chats the bot plays in, and their per-chat game settings."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from aiohttp import web
+from aiohttp_apispec import docs, json_schema, match_info_schema, querystring_schema
+from aiohttp_apispec import response_schema as returns
+
+from admin_api import schemas
+from admin_api.docs import BODY_ERRORS, errors
+from admin_api.errors import not_found
+from admin_api.keys import SETTINGS
+from admin_api.validation import BODY, PATH, QUERY
+from admin_api.views import db, page, reply
+from app.game import config
+from app.repositories import admin_chats
+from app.repositories.admin_chats import ChatRecord
+from app.settings import Settings
+
+TAGS = ["chats"]
+
+
+def _detail(chat: ChatRecord, settings: Settings) -> dict[str, Any]:
+    """The chat with its settings: defaults (environment), overrides, what the bot uses."""
+    defaults = config.defaults_from(settings)
+    effective = config.effective(defaults, chat.settings)
+    # Only the overrides the bot applies (effective() ignores unknown or out-of-range ones).
+    overrides = {
+        name: value
+        for name, value in chat.settings.items()
+        if name in config.BOUNDS
+        and not isinstance(value, bool)
+        and value == getattr(effective, name)
+    }
+    return {
+        **asdict(chat),
+        "settings": {
+            "defaults": asdict(defaults),
+            "overrides": overrides,
+            "effective": asdict(effective),
+        },
+    }
+
+
+@docs(
+    tags=TAGS,
+    summary="Chats, most recently active first",
+    description="games_played counts the games that began (left the lobby).",
+    responses=errors(401, 422),
+)
+@querystring_schema(schemas.PageQuery)
+@returns(schemas.ChatPage, 200)
+async def list_chats(request: web.Request) -> web.Response:
+    query = request[QUERY]
+    async with db(request).begin() as session:
+        items, total = await admin_chats.page(session, limit=query["limit"], offset=query["offset"])
+    return reply(schemas.ChatPage(), page(items, total, query["limit"], query["offset"]))
+
+
+@docs(tags=TAGS, summary="One chat with its game settings", responses=errors(401, 404, 422))
+@match_info_schema(schemas.ChatPath)
+@returns(schemas.ChatDetail, 200)
+async def get_chat(request: web.Request) -> web.Response:
+    async with db(request).begin() as session:
+        chat = await admin_chats.get(session, request[PATH]["peer_id"])
+    if chat is None:
+        raise not_found("Chat")
+    return reply(schemas.ChatDetail(), _detail(chat, request.app[SETTINGS]))
+
+
+@docs(
+    tags=TAGS,
+    summary="Override the chat's game settings (null removes an override)",
+    description=(
+        "Only the keys sent change. The bot reads the settings when it opens a lobby, so a "
+        "running game keeps the settings it started with."
+    ),
+    consumes=["application/json"],
+    responses=errors(401, 404, *BODY_ERRORS),
+)
+@match_info_schema(schemas.ChatPath)
+@json_schema(schemas.SettingsPatch, required=True)
+@returns(schemas.ChatDetail, 200)
+async def patch_chat_settings(request: web.Request) -> web.Response:
+    peer_id = request[PATH]["peer_id"]
+    body: dict[str, int | None] = request[BODY]
+    changes = {name: value for name, value in body.items() if value is not None}
+    removed = [name for name, value in body.items() if value is None]
+    async with db(request).begin() as session:
+        if not await admin_chats.patch_settings(session, peer_id, changes, removed):
+            raise not_found("Chat")
+        chat = await admin_chats.get(session, peer_id)
+    assert chat is not None
+    return reply(schemas.ChatDetail(), _detail(chat, request.app[SETTINGS]))

@@ -1,0 +1,84 @@
+"""Games for the admin API tests, played through the real state machine and saved as the bot
+saves them (state, players, rounds), without running the bot."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Literal
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.db.engine import create_sessionmaker
+from app.game import events as ev
+from app.game import machine
+from app.game.model import Game, GameSettings, Question
+from app.repositories import chats, games, questions
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+How = Literal["right", "wrong", "silent"]
+End = Literal["finish", "stop", "running", "close"]
+
+
+async def add_chat(engine: AsyncEngine, peer_id: int, title: str | None = None) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO chats (peer_id, title) VALUES (:p, :t) "
+                "ON CONFLICT (peer_id) DO UPDATE SET title = :t"
+            ),
+            {"p": peer_id, "t": title},
+        )
+
+
+async def play(
+    engine: AsyncEngine,
+    peer_id: int,
+    players: Sequence[tuple[int, str]],
+    answers: Sequence[tuple[int, How]] = (),
+    *,
+    rounds: int = 3,
+    end: End = "finish",
+    deck: tuple[Question, ...] | None = None,
+    seed: int = 1,
+) -> Game:
+    """Open a lobby, join ``players``, play one round per ``answers`` item (who answers, how).
+
+    ``end``: "finish" needs one answer per round; "stop" applies /stop after the answers;
+    "running" leaves the game as it is; "close" lets the lobby time out with nobody joined.
+    """
+    async with create_sessionmaker(engine).begin() as session:
+        await chats.lock(session, peer_id)
+        deck = deck or await questions.pick_deck(session, peer_id, rounds)
+        game_id = await games.create(session, peer_id)
+        game, _ = machine.open_lobby(game_id, GameSettings(pause_seconds=0), deck, seed, NOW)
+
+        def step(event: ev.GameEvent) -> None:
+            nonlocal game
+            game, _ = machine.step(game, event, NOW)
+
+        assert not (end == "close" and players), "a closed lobby is one nobody joined"
+        for user_id, name in players:
+            step(ev.Join(user_id, name, "cb"))
+        if end == "close":
+            step(ev.TimerFired(ev.LOBBY_END, game.timer_token))
+        elif players:
+            step(ev.Begin(players[0][0], "cb"))
+        for user_id, how in answers:
+            assert game.captain_id is not None
+            step(ev.Early(game.captain_id, "cb"))
+            if len(players) > 1:
+                step(ev.Pick(game.captain_id, "cb", user_id))
+            assert game.answerer_id == user_id
+            if how == "silent":
+                step(ev.TimerFired(ev.ANSWER_END, game.timer_token))
+            else:
+                given = game.question.answer if how == "right" else "абракадабра"
+                step(ev.ChatMessage(user_id, given))
+        if end == "stop":
+            step(ev.StopRequested(players[0][0] if players else 0))
+        assert (end == "finish") == (game.phase.value == "finished"), game.phase
+        await games.save(session, game)
+        await chats.set_active_game(session, peer_id, None if game.phase.over else game_id)
+    return game

@@ -1,0 +1,113 @@
+"""The embedded Postgres of `make run` (scripts/run_local.py): a real server from a wheel.
+
+One test, for speed, in phases: a fresh start in an empty folder (initdb, start, the project's
+migrations), no TCP listener, a restart that keeps the data, and the adoption of a server left
+running by a killed `make run`. As
+root (this machine and CI) the server runs as an unprivileged account, which is what these
+tests then exercise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from alembic import command
+from sqlalchemy.engine import make_url
+
+from app.db.engine import create_engine, create_sessionmaker
+from app.repositories import cursor
+from scripts.run_local import EmbeddedPostgres, EmbeddedPostgresUnavailable
+from tests.conftest import alembic_config
+
+
+@pytest.fixture
+def data_dir() -> Iterator[Path]:
+    # Not pytest's tmp_path: /tmp/pytest-of-root is 0700, so the unprivileged account that
+    # runs the server as root could not enter it.
+    with tempfile.TemporaryDirectory(prefix="znatoki-embedded-") as base:
+        Path(base).chmod(0o755)
+        yield Path(base) / "postgres"
+
+
+@pytest.fixture
+async def servers(data_dir: Path) -> AsyncIterator[list[EmbeddedPostgres]]:
+    """Every server a test starts is stopped at the end, whatever happened."""
+    started: list[EmbeddedPostgres] = []
+    yield started
+    for server in started:
+        await server.stop()
+
+
+async def start(data_dir: Path, servers: list[EmbeddedPostgres]) -> EmbeddedPostgres:
+    try:
+        server = EmbeddedPostgres(data_dir)
+        servers.append(server)
+        await server.start()
+    except EmbeddedPostgresUnavailable as exc:
+        pytest.skip(f"the embedded Postgres cannot run here: {exc}")
+    return server
+
+
+async def connect(url: str) -> asyncpg.Connection:
+    plain = make_url(url).set(drivername="postgresql")
+    return await asyncpg.connect(plain.render_as_string(hide_password=False))
+
+
+async def test_fresh_start_migrate_restart_keeps_the_data_and_adopts_a_running_server(
+    data_dir: Path, servers: list[EmbeddedPostgres]
+) -> None:
+    server = await start(data_dir, servers)
+    assert server.created
+    assert (data_dir / "PG_VERSION").exists()
+    if os.geteuid() == 0:  # Postgres refuses root: the server runs as another account
+        assert server.account is not None
+        assert os.stat(data_dir).st_uid == server.account.uid != 0
+    await asyncio.to_thread(command.upgrade, alembic_config(server.url), "head")
+
+    engine = create_engine(server.url, pool_size=1)
+    try:
+        async with create_sessionmaker(engine).begin() as session:
+            await cursor.save(session, 42, "ts-before-restart")
+    finally:
+        await engine.dispose()
+    conn = await connect(server.url)
+    try:
+        assert await conn.fetchval("SHOW listen_addresses") == ""  # no TCP at all
+        assert await conn.fetchval("SELECT count(*) FROM questions") > 0  # seeded
+        owner = await conn.fetchval(
+            "SELECT usename FROM pg_stat_activity WHERE pid = pg_backend_pid()"
+        )
+        assert owner == "postgres"
+    finally:
+        await conn.close()
+    await server.stop()
+    assert not (data_dir / "postmaster.pid").exists()
+    assert not (data_dir / ".s.PGSQL.5432").exists()
+
+    again = await start(data_dir, servers)
+    assert not again.created
+    assert again.url == server.url
+    engine = create_engine(again.url, pool_size=1)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            assert await cursor.load(session, 42) == "ts-before-restart"
+    finally:
+        await engine.dispose()
+    # Migrations are idempotent on the kept data.
+    await asyncio.to_thread(command.upgrade, alembic_config(again.url), "head")
+
+    # `make run` was killed (no stop): its server still runs, and the next one adopts it.
+    pid = (data_dir / "postmaster.pid").read_text().split()[0]
+    adopter = await start(data_dir, servers)
+    assert not adopter.created
+    assert (data_dir / "postmaster.pid").read_text().split()[0] == pid
+    assert adopter.url == server.url
+    await adopter.stop()
+    assert not (data_dir / "postmaster.pid").exists()  # pg_ctl waited for the shutdown
+    assert not (data_dir / ".s.PGSQL.5432").exists()

@@ -1,0 +1,50 @@
+"""One VK budget for several processes: the shared limiter never lets 21 requests into 1 s."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.repositories import vk_rate
+from app.vk.ratelimit import SharedLimiter, SlidingWindowLimiter
+
+RATE = 20
+WINDOW = 1.05
+
+
+async def test_two_processes_share_one_budget(db: AsyncEngine) -> None:
+    def limiter() -> SharedLimiter:  # what each bot process builds for the same token
+        async def try_take() -> float:
+            return await vk_rate.try_take(db, "bucket-a", RATE, WINDOW)
+
+        return SharedLimiter(try_take, SlidingWindowLimiter(RATE))
+
+    first, second = limiter(), limiter()
+    await asyncio.gather(*(lim.acquire() for lim in (first, second) for _ in range(35)))
+
+    async with db.connect() as conn:
+        stamps = list(
+            (
+                await conn.execute(
+                    text("SELECT at FROM vk_request_log WHERE bucket = 'bucket-a' ORDER BY at")
+                )
+            ).scalars()
+        )
+    assert len(stamps) == 70
+    # Any RATE + 1 consecutive requests span more than a second.
+    spans = [(stamps[i + RATE] - stamps[i]).total_seconds() for i in range(len(stamps) - RATE)]
+    assert min(spans) >= 1.0
+    assert first.waits + second.waits > 0  # they really had to wait for each other
+
+
+async def test_buckets_are_independent_and_old_rows_go(db: AsyncEngine) -> None:
+    for _ in range(RATE):
+        assert await vk_rate.try_take(db, "full", RATE, WINDOW) == 0
+    assert await vk_rate.try_take(db, "full", RATE, WINDOW) > 0
+    assert await vk_rate.try_take(db, "other", RATE, WINDOW) == 0
+    await vk_rate.forget_old(db, "full", keep=0)
+    async with db.connect() as conn:
+        left = await conn.scalar(text("SELECT count(*) FROM vk_request_log WHERE bucket='full'"))
+    assert left == 0
