@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from app.game.events import TIMER_NAMES
+
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 UPDATES = Counter(
@@ -70,9 +72,8 @@ def _initialise() -> None:
             UPDATES.labels(kind, outcome)
     for outcome in ("malformed", "failed"):
         UPDATES.labels("unknown", outcome)
-    for name in ("lobby_end", "discussion_warn", "discussion_end", "pick_end", "answer_end"):
+    for name in TIMER_NAMES:
         TIMERS_FIRED.labels(name)
-    TIMERS_FIRED.labels("pause_end")
     for method in ("messages.send", "messages.edit", "messages.sendMessageEventAnswer"):
         VK_CALLS.labels(method, "ok")
     for method in ("execute", "messages.send", "users.get", "groups.getLongPollServer"):

@@ -8,6 +8,7 @@ slate use the ``db`` fixture, which truncates the tables.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -44,15 +45,25 @@ async def _admin(sql: str) -> None:
         await conn.close()
 
 
-@pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    name = f"znatoki_test_{uuid.uuid4().hex[:10]}"
+@contextlib.contextmanager
+def fresh_database(prefix: str, *, migrate: bool = True) -> Iterator[str]:
+    """A new database on the test server (built with ``alembic upgrade head``), then dropped."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
     base = ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
     url = f"{base}/{name}"
-    command.upgrade(alembic_config(url), "head")
-    yield url
-    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    try:
+        if migrate:
+            command.upgrade(alembic_config(url), "head")
+        yield url
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    with fresh_database("znatoki_test") as url:
+        yield url
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,7 +20,6 @@ import pytest
 import requests
 import schemathesis
 from aiohttp import web
-from alembic import command
 from hypothesis import HealthCheck, settings
 
 from admin_api import auth
@@ -32,7 +30,7 @@ from app.db.engine import create_engine, create_sessionmaker
 from app.repositories import admins
 from tests.admin_api.conftest import EMAIL, admin_settings
 from tests.admin_api.seed import How, add_chat, play
-from tests.conftest import ADMIN_DSN, _admin, alembic_config
+from tests.conftest import fresh_database
 from tests.helpers import free_port
 
 EXAMPLES_PER_OPERATION = 30
@@ -41,14 +39,9 @@ EXAMPLES_PER_OPERATION = 30
 @pytest.fixture(scope="module")
 def fuzz_database() -> Iterator[str]:
     """A database of the fuzz run's own, migrated, with a few chats and games to find."""
-    name = f"znatoki_fuzz_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    base = ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    url = f"{base}/{name}"
-    command.upgrade(alembic_config(url), "head")
-    asyncio.run(_seed(url))
-    yield url
-    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with fresh_database("znatoki_fuzz") as url:
+        asyncio.run(_seed(url))
+        yield url
 
 
 async def _seed(url: str) -> None:

@@ -56,6 +56,21 @@ class Stack:
 StackFactory = Callable[..., Awaitable[Stack]]
 
 
+def service_env(database_url: str, emulator: TestServer, **extra: str) -> dict[str, str]:
+    """The environment of the services under test: the emulator as VK, short game timings."""
+    return {
+        "DATABASE_URL": database_url,
+        "VK_TOKEN": TOKEN,
+        "VK_GROUP_ID": str(GROUP_ID),
+        "VK_API_URL": str(emulator.make_url("/method")),
+        "VK_LONGPOLL_WAIT": "5",
+        "UPDATE_SHARDS": "4",
+        "LOG_LEVEL": "INFO",
+        **FAST_GAME,
+        **extra,
+    }
+
+
 @pytest.fixture
 async def stack_factory(
     db: AsyncEngine,
@@ -74,19 +89,9 @@ async def stack_factory(
         stack = Stack(
             emulator=server,
             control=control,
-            env={
-                "DATABASE_URL": database_url,
-                "AMQP_URL": amqp_url,
-                "AMQP_PREFIX": amqp_names.prefix,
-                "VK_TOKEN": TOKEN,
-                "VK_GROUP_ID": str(GROUP_ID),
-                "VK_API_URL": str(server.make_url("/method")),
-                "VK_LONGPOLL_WAIT": "5",
-                "UPDATE_SHARDS": "4",
-                "LOG_LEVEL": "INFO",
-                **FAST_GAME,
-                **env,
-            },
+            env=service_env(
+                database_url, server, AMQP_URL=amqp_url, AMQP_PREFIX=amqp_names.prefix, **env
+            ),
         )
         stacks.append(stack)
         return stack

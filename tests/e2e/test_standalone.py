@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.game import texts
-from tests.e2e.conftest import FAST_GAME, GROUP_ID, TOKEN, Stack
+from tests.e2e.conftest import GROUP_ID, TOKEN, Stack, service_env
 from tests.e2e.game_helpers import begin_game, current_game, make_chat
 from tests.e2e.test_crashes import assert_no_repeats
 from tests.helpers import ServiceProcess, wait_until
@@ -42,16 +42,7 @@ async def stack(db: AsyncEngine, database_url: str) -> AsyncIterator[StandaloneS
     stack = StandaloneStack(
         emulator=server,
         control=ControlClient(str(server.make_url("/"))),
-        env={
-            "DATABASE_URL": database_url,
-            "VK_TOKEN": TOKEN,
-            "VK_GROUP_ID": str(GROUP_ID),
-            "VK_API_URL": str(server.make_url("/method")),
-            "VK_LONGPOLL_WAIT": "5",
-            "UPDATE_SHARDS": "4",
-            "LOG_LEVEL": "INFO",
-            **FAST_GAME,
-        },
+        env=service_env(database_url, server),  # no AMQP_URL: the in-process queue
     )
     yield stack
     for process in stack.processes:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -13,16 +12,13 @@ from sqlalchemy.engine import Connection
 
 from app.db.engine import create_engine
 from app.db.models import Base
-from tests.conftest import ADMIN_DSN, _admin, alembic_config
+from tests.conftest import alembic_config, fresh_database
 
 
 @pytest.fixture
 def scratch_url() -> Iterator[str]:
-    name = f"znatoki_mig_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    base = ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    yield f"{base}/{name}"
-    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with fresh_database("znatoki_mig", migrate=False) as url:
+        yield url
 
 
 def _tables(url: str) -> set[str]:

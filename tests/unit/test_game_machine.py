@@ -54,14 +54,7 @@ DECK = (
 QUESTIONS = DECK[:3]
 
 
-TIMER_NAMES = (
-    ev.LOBBY_END,
-    ev.DISCUSSION_WARN,
-    ev.DISCUSSION_END,
-    ev.PICK_END,
-    ev.ANSWER_END,
-    ev.PAUSE_END,
-)
+TIMER_NAMES = ev.TIMER_NAMES
 
 # The timer that ends each phase and the setting that gives its length.
 MAIN_TIMER = {

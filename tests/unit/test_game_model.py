@@ -196,15 +196,7 @@ def test_a_restored_game_plays_on_identically() -> None:
     for game in all_phase_games():
         back = from_json(json.loads(json.dumps(to_json(game))))
         events: list[ev.GameEvent] = [
-            ev.TimerFired(name, game.timer_token)
-            for name in (
-                ev.LOBBY_END,
-                ev.DISCUSSION_WARN,
-                ev.DISCUSSION_END,
-                ev.PICK_END,
-                ev.ANSWER_END,
-                ev.PAUSE_END,
-            )
+            ev.TimerFired(name, game.timer_token) for name in ev.TIMER_NAMES
         ]
         events += [ev.InfoRequested(1), ev.StopRequested(1), ev.Begin(101, "cb")]
         for event in events:
