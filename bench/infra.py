@@ -1,0 +1,352 @@
+"""Infrastructure of a bench run: a fresh database, a private AMQP prefix, service processes.
+
+Services are started as real processes (``python -m <module>``) and watched through their
+stderr log, like the end-to-end tests do (tests/helpers.py); the driver synchronises with a
+service by waiting for the line it logs when it reached a state. Resource use is read from
+/proc through psutil: CPU time per measurement window and the kernel's peak RSS (VmHWM).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import sys
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aio_pika
+import asyncpg
+import psutil
+
+from app.broker import topology
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+RETRY_DELAYS = (1.0, 5.0)  # the bench runs set UPDATE_RETRY_DELAYS to these, to clean them up
+SHARDS = 4
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Service:
+    """One service process (``python -m <module> [args]``), its log kept in memory."""
+
+    def __init__(
+        self, name: str, module: str, env: Mapping[str, str], args: tuple[str, ...] = ()
+    ) -> None:
+        self.name = name
+        self.module = module
+        self.args = args
+        self.env = {**os.environ, "LOG_FORMAT": "text", "PYTHONUNBUFFERED": "1", **env}
+        self.proc: asyncio.subprocess.Process | None = None
+        self.lines: list[str] = []
+        self.stdout: list[str] = []
+        self.started_at = 0.0
+        self._changed = asyncio.Condition()
+        self._readers: list[asyncio.Task[None]] = []
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None, f"{self.name} was not started"
+        return self.proc.pid
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.returncode is None
+
+    async def start(self) -> Service:
+        self.lines = []
+        self.stdout = []
+        self.started_at = time.time()
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            self.module,
+            *self.args,
+            cwd=REPO_ROOT,
+            env=self.env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        assert self.proc.stderr is not None
+        assert self.proc.stdout is not None
+        self._readers = [
+            asyncio.create_task(self._read(self.proc.stderr, self.lines)),
+            asyncio.create_task(self._read(self.proc.stdout, self.stdout)),
+        ]
+        return self
+
+    async def _read(self, stream: asyncio.StreamReader, into: list[str]) -> None:
+        while line := await stream.readline():
+            async with self._changed:
+                into.append(line.decode(errors="replace").rstrip())
+                self._changed.notify_all()
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def wait_for_log(self, marker: str, within: float = 30.0, start: int = 0) -> float:
+        """Wait for a log line containing ``marker``; returns when it was seen (unix time)."""
+
+        async def find() -> float:
+            async with self._changed:
+                while True:
+                    if any(marker in line for line in self.lines[start:]):
+                        return time.time()
+                    if all(reader.done() for reader in self._readers):
+                        raise RuntimeError(f"{self.name} exited before logging {marker!r}")
+                    await self._changed.wait()
+
+        try:
+            return await asyncio.wait_for(find(), within)
+        except (TimeoutError, RuntimeError) as exc:
+            raise RuntimeError(
+                f"{self.name}: no {marker!r} ({exc!r}); log:\n{self.tail()}"
+            ) from exc
+
+    def tail(self, n: int = 30) -> str:
+        return "\n".join(self.lines[-n:])
+
+    async def wait_exit(self, within: float = 30.0) -> int:
+        assert self.proc is not None
+        code = await asyncio.wait_for(self.proc.wait(), within)
+        await asyncio.gather(*self._readers, return_exceptions=True)
+        return code
+
+    async def kill(self) -> None:
+        """SIGKILL (what a crash looks like); no-op if it is not running."""
+        if self.running:
+            assert self.proc is not None
+            self.proc.kill()
+            await self.wait_exit()
+
+    async def stop(self, within: float = 20.0) -> None:
+        """SIGTERM and wait for the graceful exit; SIGKILL if it does not come."""
+        if not self.running:
+            return
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            await self.wait_exit(within)
+        except TimeoutError:
+            await self.kill()
+
+
+# --- database and broker ---------------------------------------------------------------------
+
+
+async def wait_for_servers(dsn: str, amqp_url: str, within: float = 60.0) -> None:
+    """Wait until Postgres and RabbitMQ accept connections (on a shared machine another test
+    run may be restarting them), failing after ``within`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        try:
+            conn = await asyncpg.connect(dsn)
+            await conn.close()
+            connection = await aio_pika.connect(amqp_url)
+            await connection.close()
+            return
+        except (OSError, asyncpg.PostgresError, aio_pika.exceptions.AMQPError):
+            if loop.time() > deadline:
+                raise
+            await asyncio.sleep(0.5)  # a restart has no event to wait on from here
+
+
+def asyncpg_url(dsn: str) -> str:
+    return dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
+
+
+@dataclass
+class Database:
+    """A database created for one bench run, migrated with ``alembic upgrade head``."""
+
+    admin_dsn: str
+    name: str = field(default_factory=lambda: f"znatoki_bench_{uuid.uuid4().hex[:10]}")
+
+    @property
+    def dsn(self) -> str:
+        return f"{self.admin_dsn.rsplit('/', 1)[0]}/{self.name}"
+
+    @property
+    def url(self) -> str:
+        """The SQLAlchemy/asyncpg URL the services read from DATABASE_URL."""
+        return asyncpg_url(self.dsn)
+
+    async def create(self) -> None:
+        conn = await asyncpg.connect(self.admin_dsn)
+        try:
+            await conn.execute(f'CREATE DATABASE "{self.name}"')
+        finally:
+            await conn.close()
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "alembic",
+            "upgrade",
+            "head",
+            cwd=REPO_ROOT,
+            env={**os.environ, "DATABASE_URL": self.url},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        out, _ = await proc.communicate()
+        if proc.returncode != 0:
+            await self.drop()
+            raise RuntimeError(f"alembic upgrade head failed:\n{out.decode(errors='replace')}")
+
+    async def drop(self) -> None:
+        conn = await asyncpg.connect(self.admin_dsn)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    async def truncate(self) -> None:
+        """Empty every table but the reference data (questions), as between scenarios."""
+        conn = await asyncpg.connect(self.dsn)
+        try:
+            rows = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            keep = {"alembic_version", "questions"}
+            tables = [r["tablename"] for r in rows if r["tablename"] not in keep]
+            if tables:
+                joined = ", ".join(f'"{t}"' for t in tables)
+                await conn.execute(f"TRUNCATE {joined} RESTART IDENTITY CASCADE")
+        finally:
+            await conn.close()
+
+
+def new_prefix() -> str:
+    return f"znatoki_bench_{uuid.uuid4().hex[:10]}"
+
+
+async def delete_amqp(url: str, prefix: str, extra_queues: tuple[str, ...] = ()) -> None:
+    """Remove every exchange and queue a bench run declared under its private prefix."""
+    names = topology.Names(prefix)
+    queues = [names.shard_queue(n) for n in range(SHARDS)] + [names.dead_letter_queue]
+    exchanges = [names.updates_exchange, names.dead_letter_exchange]
+    for delay in RETRY_DELAYS:
+        queues.append(names.retry_queue(round(delay * 1000)))
+        exchanges.append(names.retry_exchange(round(delay * 1000)))
+    queues += list(extra_queues)
+    exchanges += [f"{prefix}.floor"]
+    connection = await aio_pika.connect(url)
+    try:
+        channel = await connection.channel()
+        for queue in queues:
+            await channel.queue_delete(queue)
+        for exchange in exchanges:
+            await channel.exchange_delete(exchange)
+    finally:
+        await connection.close()
+
+
+# --- resource use ----------------------------------------------------------------------------
+
+
+def _peak_rss(proc: psutil.Process) -> int:
+    """The kernel's high-water mark of the resident set (VmHWM), else the current RSS."""
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return int(proc.memory_info().rss)
+
+
+def _matching(names: tuple[str, ...]) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["name"]):
+        if proc.info["name"] in names:
+            found.append(proc)
+    return found
+
+
+class Usage:
+    """CPU (percent of one core) and peak RSS of services over a measurement window.
+
+    ``track(name, pid)`` follows one process; ``track_external`` sums every process with a
+    given executable name (Postgres, RabbitMQ), which on a shared machine also counts their
+    other clients.
+    """
+
+    def __init__(self) -> None:
+        self._procs: dict[str, list[psutil.Process]] = {}
+        self._cpu0: dict[str, float] = {}
+        self._t0 = 0.0
+        self._peak: dict[str, int] = {}
+        self._external: set[str] = set()
+        self._machine0 = psutil.cpu_times()
+
+    def track(self, name: str, pid: int) -> None:
+        with contextlib.suppress(psutil.Error):
+            self._procs.setdefault(name, []).append(psutil.Process(pid))
+
+    def track_external(self, name: str, exe_names: tuple[str, ...]) -> None:
+        procs = _matching(exe_names)
+        if procs:
+            self._procs[name] = procs
+            self._external.add(name)
+
+    def _cpu(self, name: str) -> float:
+        total = 0.0
+        for proc in self._procs.get(name, []):
+            with contextlib.suppress(psutil.Error):
+                times = proc.cpu_times()
+                total += times.user + times.system
+        return total
+
+    def start(self) -> None:
+        self._t0 = time.monotonic()
+        self._cpu0 = {name: self._cpu(name) for name in self._procs}
+        self._machine0 = psutil.cpu_times()
+        self.sample()
+
+    def _machine_busy(self) -> float:
+        """Percent of all cores busy over the window, whoever used them."""
+        now = psutil.cpu_times()
+        idle = (now.idle + getattr(now, "iowait", 0.0)) - (
+            self._machine0.idle + getattr(self._machine0, "iowait", 0.0)
+        )
+        total = sum(now) - sum(self._machine0)
+        return round(100.0 * (1.0 - idle / total), 1) if total > 0 else 0.0
+
+    def sample(self) -> None:
+        for name, procs in self._procs.items():
+            if name in self._external:
+                continue
+            for proc in procs:
+                with contextlib.suppress(psutil.Error):
+                    self._peak[name] = max(self._peak.get(name, 0), _peak_rss(proc))
+
+    def result(self) -> dict[str, dict[str, Any]]:
+        """Per service: cpu_percent (of one core) over the window and peak_rss_mb."""
+        self.sample()
+        elapsed = max(1e-6, time.monotonic() - self._t0)
+        out: dict[str, dict[str, Any]] = {}
+        for name in self._procs:
+            used = self._cpu(name) - self._cpu0.get(name, 0.0)
+            entry: dict[str, Any] = {"cpu_percent": round(100.0 * used / elapsed, 1)}
+            if name in self._external:
+                entry["shared"] = True
+            else:
+                entry["peak_rss_mb"] = round(self._peak.get(name, 0) / 2**20, 1)
+            out[name] = entry
+        out["machine"] = {
+            "cpu_percent_of_all_cores": self._machine_busy(),
+            "window_s": round(elapsed, 2),
+        }
+        return out
+
+
+def external_services(usage: Usage) -> None:
+    usage.track_external("postgres", ("postgres",))
+    usage.track_external("rabbitmq", ("beam.smp",))
