@@ -86,8 +86,8 @@ class UpdateConsumer:
     async def _process(self, message: AbstractIncomingMessage, raw: Any) -> None:
         extra = {"event_id": message.message_id}
         published = (message.headers or {}).get(PUBLISHED_AT_HEADER)
-        if isinstance(published, float) and not message.redelivered:
-            metrics.QUEUE_LAG.observe(max(0.0, time.time() - published))
+        if isinstance(published, int) and not message.redelivered:
+            metrics.QUEUE_LAG.observe(max(0.0, time.time() - published / 1000))
         while True:
             try:
                 await self._handler(raw)

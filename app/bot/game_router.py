@@ -104,8 +104,11 @@ class GameRouter:
                 text = texts.last_results(last) if last else texts.no_game()
                 return [SendMessage(text)]
             return idle
-        game, actions = machine.step(await games.load(session, chat.active_game_id), event, now)
-        await games.save(session, game)
+        before = await games.load(session, chat.active_game_id)
+        game, actions = machine.step(before, event, now)
+        if game == before and not actions:
+            return []  # e.g. a chat message outside the answer phase: nothing to write
+        await games.save(session, game, before)
         if game.phase.over:
             await chats.set_active_game(session, peer_id, None)
         else:

@@ -164,16 +164,16 @@ class OutboxSender:
     async def _next_batch(self) -> list[Item]:
         conn = await self._connection()
         peers = [p for p in self._ready if p not in self._busy][:PEERS_PER_SCAN]
-        for peer_id in peers:
-            if peer_id not in self._locked:
-                if await outbox.try_lock_peer(conn, peer_id):
-                    self._locked.add(peer_id)
-                else:
-                    self._ready.pop(peer_id, None)  # another process is sending for this chat
+        new = [p for p in peers if p not in self._locked]
+        taken = await outbox.try_lock_peers(conn, new)
+        self._locked |= taken
+        for peer_id in set(new) - taken:
+            self._ready.pop(peer_id, None)  # another process is sending for this chat
         peers = [p for p in peers if p in self._locked]
         heads = await outbox.heads(conn, peers, 1)
         now = datetime.now(UTC)
         batch: list[Item] = []
+        drained: list[int] = []
         for peer_id in peers:
             if len(batch) >= self._batch_size:
                 break
@@ -181,12 +181,13 @@ class OutboxSender:
             if not rows:
                 self._ready.pop(peer_id, None)
                 self._locked.discard(peer_id)
-                await outbox.unlock_peer(conn, peer_id)
+                drained.append(peer_id)
             elif rows[0].next_attempt_at > now:
                 self._ready.pop(peer_id, None)  # the head waits for its retry; the sweep returns
             else:
                 batch.append(await self._item(conn, rows[0]))
                 self._busy.add(peer_id)
+        await outbox.unlock_peers(conn, drained)
         return batch
 
     async def _item(self, conn: AsyncConnection, row: OutboxRow) -> Item:
@@ -229,13 +230,14 @@ class OutboxSender:
     async def _record(self, batch: list[Item], outcomes: list[Any | VKError]) -> set[int]:
         """Store each call's outcome; returns the chats VK says the bot can no longer reach."""
         results = iter(outcomes)
+        sent: list[tuple[int, int | None]] = []
         async with self._engine.begin() as conn:
             dead: set[int] = set()
             for item in batch:
                 row = item.row
                 if item.call is None:
                     log.info("edit skipped: %s was never sent", row.params["target_ref"])
-                    await outbox.mark_sent(conn, row.id)
+                    sent.append((row.id, None))
                     continue
                 outcome = next(results)
                 if row.peer_id in dead:
@@ -255,7 +257,8 @@ class OutboxSender:
                             dead.add(row.peer_id)
                         continue
                 metrics.VK_CALLS.labels(row.method, "ok").inc()
-                await outbox.mark_sent(conn, row.id, cmid)
+                sent.append((row.id, cmid))
+            await outbox.mark_sent_many(conn, sent)
         return dead
 
     async def _failed(self, conn: AsyncConnection, row: OutboxRow, exc: VKError) -> bool:

@@ -152,5 +152,6 @@ def update_message(update: dict[str, Any], event_id: str, peer_id: int) -> aio_p
         delivery_mode=DeliveryMode.PERSISTENT,
         message_id=event_id,
         # When it was published, so the bot can measure how long it waited in the queue.
-        headers={"peer_id": peer_id, PUBLISHED_AT_HEADER: time.time()},
+        # Milliseconds as an integer: AMQP float headers are 32-bit, useless for a timestamp.
+        headers={"peer_id": peer_id, PUBLISHED_AT_HEADER: int(time.time() * 1000)},
     )

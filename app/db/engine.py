@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import (
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    # pool_pre_ping lets a service survive a Postgres restart: a dead pooled connection is
-    # replaced on checkout instead of failing the first transaction after the restart.
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pool_pre_ping: it costs a round trip per transaction. After a Postgres restart the
+    # first use of a dead connection fails as an outage, SQLAlchemy invalidates the pool's
+    # older connections, and the caller's retry (every loop and handler has one) gets a new one.
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -40,8 +40,12 @@ async def last_over(session: AsyncSession, peer_id: int) -> Game | None:
     return from_json(state) if state is not None else None
 
 
-async def save(session: AsyncSession, game: Game) -> None:
-    """Write the state and its mirror: scores and phase, players, finished rounds."""
+async def save(session: AsyncSession, game: Game, before: Game | None = None) -> None:
+    """Write the state and its mirror: scores and phase, players, finished rounds.
+
+    With ``before`` (the state this one came from), players and rounds are written only when
+    they changed: most events change neither, and each skipped write is a round trip saved.
+    """
     await session.execute(
         update(GameRow)
         .where(GameRow.id == game.id)
@@ -59,7 +63,11 @@ async def save(session: AsyncSession, game: Game) -> None:
             updated_at=func.now(),
         )
     )
-    if game.players:
+    players_changed = before is None or (before.players, before.captain_id) != (
+        game.players,
+        game.captain_id,
+    )
+    if game.players and players_changed:
         players = insert(GamePlayer).values(
             [
                 {
@@ -78,7 +86,8 @@ async def save(session: AsyncSession, game: Game) -> None:
                 set_={"is_captain": players.excluded.is_captain},
             )
         )
-    if game.results:
+    known = len(before.results) if before is not None else 0
+    if len(game.results) > known:
         by_id = {question.id: question for question in game.questions}
         rows = [
             {
@@ -93,7 +102,7 @@ async def save(session: AsyncSession, game: Game) -> None:
                 "started_at": result.started_at,
                 "answered_at": result.answered_at,
             }
-            for result in game.results
+            for result in game.results[known:]
         ]
         await session.execute(
             insert(GameRound)

@@ -99,6 +99,21 @@ async def mark_sent(conn: Executor, row_id: int, cmid: int | None = None) -> Non
     )
 
 
+async def mark_sent_many(conn: Executor, sent: Sequence[tuple[int, int | None]]) -> None:
+    """Mark a batch's delivered rows ``(row id, cmid)`` in one round trip."""
+    if not sent:
+        return
+    await conn.execute(
+        text(
+            "UPDATE outbox SET status = 'sent', sent_at = now(), last_error = NULL, "
+            "conversation_message_id = v.cmid "
+            "FROM unnest(CAST(:ids AS bigint[]), CAST(:cmids AS bigint[])) AS v(id, cmid) "
+            "WHERE outbox.id = v.id"
+        ),
+        {"ids": [row_id for row_id, _ in sent], "cmids": [cmid for _, cmid in sent]},
+    )
+
+
 async def mark_retry(conn: Executor, row_id: int, error: str, next_attempt_at: datetime) -> None:
     await conn.execute(
         update(Outbox)
@@ -142,12 +157,33 @@ async def try_lock_peer(conn: AsyncConnection, peer_id: int) -> bool:
 
     It is held on this connection only, so it vanishes if the process dies.
     """
-    locked = await conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": peer_id})
-    return bool(locked)
+    return peer_id in await try_lock_peers(conn, [peer_id])
+
+
+async def try_lock_peers(conn: AsyncConnection, peer_ids: Sequence[int]) -> set[int]:
+    """Take the advisory locks of several chats in one round trip; returns those taken."""
+    if not peer_ids:
+        return set()
+    rows = await conn.execute(
+        text(
+            "SELECT key FROM unnest(CAST(:keys AS bigint[])) AS key "
+            "WHERE pg_try_advisory_lock(key)"
+        ),
+        {"keys": list(peer_ids)},
+    )
+    return {int(key) for (key,) in rows}
 
 
 async def unlock_peer(conn: AsyncConnection, peer_id: int) -> None:
-    await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": peer_id})
+    await unlock_peers(conn, [peer_id])
+
+
+async def unlock_peers(conn: AsyncConnection, peer_ids: Sequence[int]) -> None:
+    if peer_ids:
+        await conn.execute(
+            text("SELECT pg_advisory_unlock(key) FROM unnest(CAST(:keys AS bigint[])) AS key"),
+            {"keys": list(peer_ids)},
+        )
 
 
 async def forget_done_before(conn: Executor, cutoff: datetime) -> int:

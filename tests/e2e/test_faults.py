@@ -66,6 +66,7 @@ async def test_postgres_restart_mid_game(stack_factory: StackFactory, db: AsyncE
     chat = await make_chat(stack, "Соло")
     await begin_game(chat, "Соло")
     await restart_postgres()  # during the discussion: its timer and the next rounds must go on
+    await db.dispose()  # the test's own pooled connections died with the server too
     await chat.bot_says("Отвечает Соло")
     game = await current_game(db, chat.peer_id)
     await chat.say("Соло", game.questions[0].answer)
