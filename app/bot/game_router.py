@@ -111,8 +111,6 @@ class GameRouter:
         await games.save(session, game, before)
         if game.phase.over:
             await chats.set_active_game(session, peer_id, None)
-        else:
-            await chats.touch(session, peer_id)
         return actions
 
     async def apply_timer(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,17 +26,15 @@ async def lock(session: AsyncSession, peer_id: int) -> ChatRow:
     Every event of a chat passes here first, so two processes (or a timer and an update)
     never apply events of the same chat at the same time.
     """
-    await session.execute(
-        insert(Chat).values(peer_id=peer_id).on_conflict_do_nothing(index_elements=[Chat.peer_id])
+    # One statement: an upsert locks the row it inserts or updates until the transaction
+    # ends, and records the chat's activity on the way.
+    stmt = (
+        insert(Chat)
+        .values(peer_id=peer_id)
+        .on_conflict_do_update(index_elements=[Chat.peer_id], set_={"last_activity_at": func.now()})
+        .returning(Chat.peer_id, Chat.active_game_id, Chat.settings, Chat.status)
     )
-    row = (
-        await session.execute(
-            select(Chat.peer_id, Chat.active_game_id, Chat.settings, Chat.status)
-            .where(Chat.peer_id == peer_id)
-            .with_for_update()
-        )
-    ).one()
-    return ChatRow(*row)
+    return ChatRow(*(await session.execute(stmt)).one())
 
 
 async def set_active_game(session: AsyncSession, peer_id: int, game_id: int | None) -> None:
@@ -44,12 +42,6 @@ async def set_active_game(session: AsyncSession, peer_id: int, game_id: int | No
         update(Chat)
         .where(Chat.peer_id == peer_id)
         .values(active_game_id=game_id, last_activity_at=func.now())
-    )
-
-
-async def touch(session: AsyncSession, peer_id: int) -> None:
-    await session.execute(
-        update(Chat).where(Chat.peer_id == peer_id).values(last_activity_at=func.now())
     )
 
 

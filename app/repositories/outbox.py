@@ -166,8 +166,7 @@ async def try_lock_peers(conn: AsyncConnection, peer_ids: Sequence[int]) -> set[
         return set()
     rows = await conn.execute(
         text(
-            "SELECT key FROM unnest(CAST(:keys AS bigint[])) AS key "
-            "WHERE pg_try_advisory_lock(key)"
+            "SELECT key FROM unnest(CAST(:keys AS bigint[])) AS key WHERE pg_try_advisory_lock(key)"
         ),
         {"keys": list(peer_ids)},
     )
