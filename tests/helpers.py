@@ -1,87 +1,32 @@
-"""Helpers shared by the tests: paths, service processes, waiting without sleeping."""
+"""Helpers shared by the tests: paths, service processes, waiting without sleeping.
+
+The process runner is the benchmark suite's (bench/infra.py): one implementation for both.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
-import sys
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
+
+from bench.infra import Service, free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-class ServiceProcess:
-    """A service started as a real process (``python -m <module>``), watched through its log.
+class ServiceProcess(Service):
+    """A product service started as a real process (``python -m <module>``) for a test.
 
     ``wait_for_log`` is how tests synchronise with a process: they wait for the line the
     service logs when it reached a state, never for a fixed time.
     """
 
     def __init__(self, module: str, env: Mapping[str, str]) -> None:
-        self.module = module
-        self.env = {**os.environ, "LOG_FORMAT": "text", "PYTHONUNBUFFERED": "1", **env}
-        self.proc: asyncio.subprocess.Process | None = None
-        self.lines: list[str] = []
-        self._new_line = asyncio.Condition()
-        self._reader: asyncio.Task[None] | None = None
-
-    async def start(self) -> ServiceProcess:
-        self.lines.clear()
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            self.module,
-            cwd=REPO_ROOT,
-            env=self.env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        self._reader = asyncio.create_task(self._read())
-        return self
-
-    async def _read(self) -> None:
-        assert self.proc is not None
-        assert self.proc.stderr is not None
-        while line := await self.proc.stderr.readline():
-            async with self._new_line:
-                self.lines.append(line.decode(errors="replace").rstrip())
-                self._new_line.notify_all()
-        async with self._new_line:
-            self._new_line.notify_all()
-
-    async def wait_for_log(self, marker: str, timeout: float = 20.0, start: int = 0) -> str:
-        async def find() -> str:
-            async with self._new_line:
-                while True:
-                    for line in self.lines[start:]:
-                        if marker in line:
-                            return line
-                    if self._reader is not None and self._reader.done():
-                        raise RuntimeError(f"{self.module} exited before logging {marker!r}")
-                    await self._new_line.wait()
-
-        try:
-            return await asyncio.wait_for(find(), timeout)
-        except (TimeoutError, RuntimeError) as exc:
-            tail = "\n".join(self.lines[-30:])
-            raise AssertionError(f"{self.module}: no {marker!r} ({exc!r}); log:\n{tail}") from exc
-
-    async def wait_exit(self, timeout: float = 20.0) -> int:
-        assert self.proc is not None
-        code = await asyncio.wait_for(self.proc.wait(), timeout)
-        if self._reader is not None:
-            await self._reader
-        return code
-
-    async def kill(self) -> None:
-        if self.proc is not None and self.proc.returncode is None:
-            self.proc.kill()
-            await self.wait_exit()
+        super().__init__(module, module, env)
 
     async def terminate(self, timeout: float = 20.0) -> int:
+        """SIGTERM, then the exit code (a graceful stop is 0)."""
         assert self.proc is not None
         if self.proc.returncode is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -103,8 +48,4 @@ async def wait_until(
         await asyncio.sleep(0.02)
 
 
-def free_port() -> int:
-    """A TCP port nothing listens on right now, for a service started as a process."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+__all__ = ["REPO_ROOT", "ServiceProcess", "free_port", "wait_until"]
