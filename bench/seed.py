@@ -20,16 +20,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.actions import SendMessage, SetTimer
+from app.db.engine import create_sessionmaker
 from app.db.models import Chat, GamePlayer, GameRow, Outbox, Timer
-from app.db.models import Question as QuestionRow
 from app.game import events as ev
 from app.game import machine
 from app.game.model import Game, GameSettings, Question, to_json
 from app.repositories import games as games_repo
+from app.repositories import questions
 from app.vk.client import VKClient, send_message_call
 from app.vk.ratelimit import SlidingWindowLimiter
 from vk_emulator.control_client import ControlClient
@@ -59,19 +60,8 @@ async def create_chats(control: ControlClient, count: int, title: str = "Бен�
 
 
 async def load_questions(engine: AsyncEngine) -> list[Question]:
-    async with engine.connect() as conn:
-        rows = await conn.execute(
-            select(
-                QuestionRow.id,
-                QuestionRow.text,
-                QuestionRow.answer,
-                QuestionRow.alternatives,
-                QuestionRow.comment,
-            )
-        )
-        return [
-            Question(r.id, r.text, r.answer, tuple(r.alternatives or ()), r.comment) for r in rows
-        ]
+    async with create_sessionmaker(engine)() as session:
+        return await questions.all_for_games(session)
 
 
 def build_game(
