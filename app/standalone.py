@@ -21,12 +21,13 @@ import logging
 import aiohttp
 
 from app.bot.consumer import UpdateConsumer
-from app.bot.service import Bot, Consume, make_vk_client, serve_bot
+from app.bot.service import Bot, Consume, serve_bot
 from app.broker import topology
 from app.broker.local import LocalBroker
-from app.db.engine import create_engine, create_sessionmaker
+from app.db.pool import create_pool
 from app.runtime import run_service
 from app.settings import Settings
+from app.vk.factory import make_vk_client
 from poller.poller import Poller
 
 log = logging.getLogger("app.standalone")  # also when run as __main__
@@ -40,7 +41,7 @@ def local_consumer(broker: LocalBroker) -> Consume:
     """The bot's update source: every in-process shard queue, until ``stop``."""
 
     async def consume(settings: Settings, bot: Bot, stop: asyncio.Event) -> None:
-        consumer = UpdateConsumer(broker.topology, bot.handler, bot.lanes)
+        consumer = UpdateConsumer(broker.topology, bot.submit_update)
         await consumer.start(broker.topology.shard_queues)
         bot.broker_connected = True  # readiness: the in-process queues are always there
         log.info("consuming %d in-process shard queues", len(broker.shard_queues))
@@ -64,14 +65,14 @@ async def run_standalone(settings: Settings, stop: asyncio.Event) -> None:
     )
     stop_bot = asyncio.Event()
     stop_poller = asyncio.Event()
-    engine = create_engine(settings.dsn, pool_size=2)
+    pool = await create_pool(settings.dsn, size=2)
     bot = asyncio.create_task(serve_bot(settings, stop_bot, local_consumer(broker)), name="bot")
     try:
         async with aiohttp.ClientSession() as http:
             poller = Poller(
-                make_vk_client(settings, http, engine),
+                make_vk_client(settings, http, pool),
                 settings.group_id,
-                create_sessionmaker(engine),
+                pool,
                 broker.publisher(),
                 wait=settings.vk_longpoll_wait,
             )
@@ -95,7 +96,7 @@ async def run_standalone(settings: Settings, stop: asyncio.Event) -> None:
             await bot  # finishes the received updates and delivers what they queued
         finally:
             broker.close()
-            await engine.dispose()
+            await pool.close()
 
 
 if __name__ == "__main__":

@@ -23,21 +23,24 @@ import aiohttp
 from sqlalchemy import func, select
 
 from app.bot.sender import OutboxSender
-from app.bot.service import make_vk_client
 from app.db.engine import create_engine
 from app.db.models import Outbox
+from app.db.pool import create_pool
 from app.repositories import outbox
 from app.settings import Settings
+from app.vk.factory import make_vk_client
 
 
 async def drain(batch_size: int, limit_s: float) -> dict[str, object]:
     settings = Settings.load("DATABASE_URL", "VK_TOKEN", "VK_GROUP_ID")
     engine = create_engine(settings.dsn)
+    pool = await create_pool(settings.dsn, size=8)
+    budget_pool = await create_pool(settings.dsn, size=2)
     pending = select(func.count()).select_from(Outbox).where(Outbox.status == "pending")
     try:
         async with aiohttp.ClientSession() as http:
             sender = OutboxSender(
-                engine, make_vk_client(settings, http, engine), batch_size=batch_size
+                pool, make_vk_client(settings, http, budget_pool), batch_size=batch_size
             )
             async with engine.connect() as conn:
                 total = int(await conn.scalar(pending) or 0)
@@ -69,6 +72,8 @@ async def drain(batch_size: int, limit_s: float) -> dict[str, object]:
         }
     finally:
         await engine.dispose()
+        await pool.close()
+        await budget_pool.close()
 
 
 def _cpu_seconds() -> float:

@@ -16,11 +16,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from app import metrics
 from app.aio import wait_any
 from app.broker.connection import Publisher
+from app.db.pool import Pool
 from app.failpoints import failpoint
 from app.repositories import cursor
 from app.vk.client import LongPollResult, LongPollServer, RetryPolicy, VKClient
@@ -68,7 +67,7 @@ class Poller:
         self,
         vk: VKClient,
         group_id: int,
-        sessionmaker: async_sessionmaker[AsyncSession],
+        pool: Pool,
         publisher: Publisher,
         *,
         wait: int = 25,
@@ -76,7 +75,8 @@ class Poller:
     ) -> None:
         self._vk = vk
         self._group_id = group_id
-        self._sessionmaker = sessionmaker
+        self._pool = pool
+        self._saved: str | None = None
         self._publisher = publisher
         self._wait = wait
         self._backoff = backoff
@@ -126,8 +126,8 @@ class Poller:
         return await self._vk.get_long_poll_server(self._group_id)
 
     async def _saved_ts(self) -> str:
-        async with self._sessionmaker() as session:
-            return await cursor.load(session, self._group_id) or ""
+        self._saved = await cursor.load(self._pool, self._group_id)
+        return self._saved or ""
 
     async def _until(self, stop: asyncio.Event, call: Callable[[], Awaitable[T]]) -> T | None:
         """Retry a start-up step with backoff until it works or the service is stopped."""
@@ -164,5 +164,7 @@ class Poller:
         metrics.POLLER_UPDATES.inc(len(updates))
 
     async def _save(self, ts: str) -> None:
-        async with self._sessionmaker.begin() as session:
-            await cursor.save(session, self._group_id, ts)
+        """One autocommit statement per poll cycle, none when the cursor did not move."""
+        if ts != self._saved:
+            await cursor.save(self._pool, self._group_id, ts)
+            self._saved = ts

@@ -8,13 +8,12 @@ import logging
 import aiohttp
 from aiohttp import web
 
-from app.bot.service import make_vk_client
 from app.broker import topology
 from app.broker.connection import UpdatePublisher
-from app.db.engine import create_engine, create_sessionmaker
+from app.db.pool import create_pool
 from app.ops import serve_ops
-from app.repositories import live
 from app.settings import Settings
+from app.vk.factory import make_vk_client
 from poller import callback
 from poller.poller import Poller
 
@@ -40,12 +39,10 @@ async def run_poller(settings: Settings, stop: asyncio.Event) -> None:
 
 
 async def _long_poll(settings: Settings, publisher: UpdatePublisher, stop: asyncio.Event) -> None:
-    engine = create_engine(settings.dsn, pool_size=2)
-    sessionmaker = create_sessionmaker(engine)
+    pool = await create_pool(settings.dsn, size=2)
 
     async def database_ready() -> bool:
-        async with sessionmaker() as session:
-            return await live.database_answers(session)
+        return bool(await pool.fetchval("SELECT 1"))
 
     ops = await serve_ops(
         settings.metrics_host, settings.metrics_port, {"database": database_ready}
@@ -53,9 +50,9 @@ async def _long_poll(settings: Settings, publisher: UpdatePublisher, stop: async
     try:
         async with aiohttp.ClientSession() as http:
             poller = Poller(
-                make_vk_client(settings, http, engine),
+                make_vk_client(settings, http, pool),
                 settings.group_id,
-                sessionmaker,
+                pool,
                 publisher,
                 wait=settings.vk_longpoll_wait,
             )
@@ -64,7 +61,7 @@ async def _long_poll(settings: Settings, publisher: UpdatePublisher, stop: async
     finally:
         if ops is not None:
             await ops.cleanup()
-        await engine.dispose()
+        await pool.close()
 
 
 async def _serve_callback(

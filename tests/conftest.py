@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.broker import topology
 from app.db.engine import create_engine, create_sessionmaker
+from app.db.pool import Pool, create_pool
 from tests.helpers import REPO_ROOT
 
 ADMIN_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -93,6 +94,14 @@ async def db(engine: AsyncEngine) -> AsyncEngine:
         if tables:
             await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     return engine
+
+
+@pytest.fixture
+async def pool(db: AsyncEngine, database_url: str) -> AsyncIterator[Pool]:
+    """The bot's asyncpg pool on the emptied database."""
+    pool = await create_pool(database_url, size=6)
+    yield pool
+    await pool.close()
 
 
 @pytest.fixture

@@ -1,20 +1,22 @@
 """Consume updates from the shard queues: manual ack, per-chat order, no lost work.
 
-An update is acknowledged only after the handler committed its effects. A failure never kills
-the consumer, and never blocks the chat's later updates for long:
+An update is acknowledged only after its effects are committed. Updates are handed, in
+delivery order, to ``submit`` (the bot's :class:`~app.bot.batcher.Batcher`, which keeps each
+chat's order and applies updates of many chats in one transaction). A failure never kills the
+consumer, and never blocks the chat's later updates for long:
 
 * malformed input goes straight to the dead-letter queue (retrying cannot fix it);
-* a failing handler (a bug, a poison message) is re-published to the next retry tier (a
+* a failing update (a bug, a poison message) is re-published to the next retry tier (a
   delay queue that hands it back to its shard later) and, after the last tier, parked in the
   dead-letter queue with the error;
-* an outage (Postgres down) is not the message's fault: the lane waits and tries the same
-  update again, so nothing burns its retries and the chat's order holds while it restarts.
+* an outage (Postgres down) is not the message's fault: the batcher waits and tries the same
+  updates again, so nothing burns its retries and the chat's order holds while it restarts;
+  only a stopping bot hands such an update back to RabbitMQ (requeue).
 Every re-publish is confirmed by the broker before the original is acknowledged.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -26,21 +28,20 @@ import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
 
 from app import metrics
-from app.bot.lanes import Lanes
 from app.broker.errors import is_outage
 from app.broker.topology import PUBLISHED_AT_HEADER, Topology
-from app.vk.client import RetryPolicy
-from app.vk.updates import MalformedUpdate, peer_id_of
+from app.vk.updates import MalformedUpdate, Update, parse_update
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Any], Awaitable[None]]
+# Hand an update to the bot in delivery order (synchronously); the future resolves once its
+# effects are committed, or fails with the reason.
+Submit = Callable[[Update], Awaitable[object]]
 
 ATTEMPT_HEADER = "x-znatoki-attempt"
 ERROR_HEADER = "x-znatoki-error"
 ROUTING_KEY_HEADER = "x-znatoki-routing-key"
 FAILED_AT_HEADER = "x-znatoki-failed-at"
-OUTAGE_BACKOFF = RetryPolicy(attempts=0, base_delay=0.5, max_delay=10.0)
 
 
 def attempt_of(message: AbstractIncomingMessage) -> int:
@@ -49,12 +50,10 @@ def attempt_of(message: AbstractIncomingMessage) -> int:
 
 
 class UpdateConsumer:
-    def __init__(self, topology: Topology, handler: Handler, lanes: Lanes) -> None:
+    def __init__(self, topology: Topology, submit: Submit) -> None:
         self._topology = topology
-        self._handler = handler
-        self._lanes = lanes
+        self._submit = submit
         self._tags: list[tuple[AbstractQueue, str]] = []
-        self._outages = 0
         self._stopping = False
         self.dead_lettered = 0
         self.retried = 0
@@ -76,50 +75,33 @@ class UpdateConsumer:
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         # Everything before the first await runs in delivery order: keep submit() here.
-        try:
-            raw = json.loads(message.body)
-        except ValueError:
-            self._lanes.submit(0, lambda: self._dead_letter(message, "body is not JSON"))
-            return
-        self._lanes.submit(peer_id_of(raw), lambda: self._process(message, raw))
-
-    async def _process(self, message: AbstractIncomingMessage, raw: Any) -> None:
         extra = {"event_id": message.message_id}
+        try:
+            update = parse_update(json.loads(message.body))
+        except ValueError as exc:  # not JSON, or MalformedUpdate
+            reason = f"malformed: {exc}" if isinstance(exc, MalformedUpdate) else "body is not JSON"
+            log.warning("malformed update: %s", reason, extra=extra)
+            metrics.UPDATES.labels("unknown", "malformed").inc()
+            await self._dead_letter(message, reason)
+            return
+        applied = self._submit(update)
         published = (message.headers or {}).get(PUBLISHED_AT_HEADER)
         if isinstance(published, int) and not message.redelivered:
             metrics.QUEUE_LAG.observe(max(0.0, time.time() - published / 1000))
-        while True:
-            try:
-                await self._handler(raw)
-            except MalformedUpdate as exc:
-                log.warning("malformed update: %s", exc, extra=extra)
-                metrics.UPDATES.labels("unknown", "malformed").inc()
-                await self._dead_letter(message, f"malformed: {exc}")
-                return
-            except Exception as exc:
-                metrics.UPDATES.labels("unknown", "failed").inc()
-                if not is_outage(exc):
-                    await self._retry_later(message, exc)
-                    return
-                if self._stopping:
-                    await message.nack(requeue=True)  # another consumer, or the next start
-                    return
-                await self._wait_out_outage(exc)
-                continue
-            break
-        self._outages = 0
+        try:
+            await applied
+        except MalformedUpdate as exc:  # found out only by the bot: retrying cannot fix it
+            metrics.UPDATES.labels("unknown", "malformed").inc()
+            await self._dead_letter(message, f"malformed: {exc}")
+            return
+        except Exception as exc:
+            metrics.UPDATES.labels("unknown", "failed").inc()
+            if is_outage(exc):  # only while stopping: another consumer, or the next start
+                await message.nack(requeue=True)
+            else:
+                await self._retry_later(message, exc)
+            return
         await message.ack()
-
-    async def _wait_out_outage(self, exc: Exception) -> None:
-        """Hold this chat's lane and try the same update again once Postgres is back.
-
-        Retrying in place (not requeueing) keeps the chat's order: the chat's later updates,
-        already delivered behind this one, must not be applied before it.
-        """
-        self._outages += 1
-        delay = OUTAGE_BACKOFF.delay(min(self._outages, 6))
-        log.warning("dependency unavailable (%s); trying again in %.1fs", exc, delay)
-        await asyncio.sleep(delay)
 
     async def _retry_later(self, message: AbstractIncomingMessage, exc: Exception) -> None:
         attempt = attempt_of(message) + 1

@@ -1,8 +1,9 @@
 """Route a parsed update to the feature that handles it.
 
-A router gets the open transaction, the update and the current time, and returns the actions
-(messages to send, timers to set) that the handler persists in the same transaction. Each
-feature is one router and the handler asks them in turn, like aiogram's routers.
+A router gets the chat inside the batch's transaction (:class:`~app.bot.chat_tx.ChatTx`: the
+locked chat row and its game), the update and the current time, and returns the actions
+(messages to send, timers to set) that the batch persists in the same transaction. Each
+feature is one router and the applier asks them in turn, like aiogram's routers.
 """
 
 from __future__ import annotations
@@ -11,19 +12,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from app.actions import Action, AnswerCallback, SendMessage
 from app.bot import texts
+from app.bot.chat_tx import ChatTx
 from app.bot.commands import Command, parse_command
-from app.repositories import chats
 from app.vk.updates import MessageEvent, MessageNew, Update
 
 
 class Router(Protocol):
-    async def route(
-        self, session: AsyncSession, update: Update, now: datetime
-    ) -> Sequence[Action] | None:
+    async def route(self, chat: ChatTx, update: Update, now: datetime) -> Sequence[Action] | None:
         """Handle the update and return actions, or None to let the next router try."""
 
 
@@ -33,14 +30,11 @@ class HelpRouter:
     def __init__(self, group_id: int) -> None:
         self._group_id = group_id
 
-    async def route(
-        self, session: AsyncSession, update: Update, now: datetime
-    ) -> Sequence[Action] | None:
+    async def route(self, chat: ChatTx, update: Update, now: datetime) -> Sequence[Action] | None:
         if not isinstance(update, MessageNew):
             return None
         if update.action_type == "chat_invite_user" and update.action_member_id == -self._group_id:
-            await chats.lock(session, update.peer_id)
-            await chats.set_status(session, update.peer_id, "active")  # back after a removal
+            chat.set_status("active")  # back after a removal
             return [SendMessage(texts.GREETING)]
         command = parse_command(update.text)
         if command is Command.HELP:
@@ -53,9 +47,7 @@ class HelpRouter:
 class FallbackRouter:
     """Last in line: every callback press gets an answer, so no client spinner hangs."""
 
-    async def route(
-        self, session: AsyncSession, update: Update, now: datetime
-    ) -> Sequence[Action] | None:
+    async def route(self, chat: ChatTx, update: Update, now: datetime) -> Sequence[Action] | None:
         if isinstance(update, MessageEvent):
             return [AnswerCallback(update.callback_id, update.user_id, None)]
         return []

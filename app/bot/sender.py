@@ -1,33 +1,41 @@
 """The outbox sender: delivers queued VK calls in order per chat, many chats per request.
 
 VK's per-token budget (20 requests/s) is the physical limit, so the sender spends it well:
-each request is an ``execute`` batch of up to 25 calls gathered from 25 chats, and the VK
-client's sliding-window limiter keeps the request rate under the budget instead of provoking
-error 6. A chat has at most one call in flight: inside ``execute`` every call runs even when an
-earlier one failed, so two calls of one chat in a batch could overtake each other on a retry.
 
-The handler wakes the sender right after its commit, so a reply leaves within milliseconds; a
-slow sweep picks up what a crash or a retry left behind. A chat is in at most one request at
-a time, and a session-level advisory lock (held on the sender's own connection, so it vanishes
-with the process) keeps one sender per chat across processes. The row id is the random_id of
-messages.send: a retry after a crash is de-duplicated by VK.
+* **It knows its work.** The bot hands it the outbox rows it just committed (:meth:`add`), so
+  no query runs to find them; the table is read only to recover (at start, after a crash,
+  for rows another process left, and for chats someone :meth:`wake`-s).
+* **Paced, and full.** It takes the rate limiter's slot *first* and gathers the batch after:
+  under load one request leaves every ``1/rate`` s carrying everything that became ready
+  meanwhile, as one ``execute`` of up to 25 calls from 25 chats; a lone reply leaves at once.
+* **One call per chat in flight.** Inside ``execute`` every call runs even when an earlier one
+  failed, so two calls of one chat in a batch could overtake each other on a retry.
+* **One sender per chat across processes.** A session-level advisory lock per chat, held on
+  the sender's own connection (so it vanishes with the process), taken in one statement for
+  all the chats new to a batch and released once a chat has been idle for a while. After
+  taking a chat's lock the sender re-reads the chat's pending rows, so nothing another process
+  sent meanwhile is sent again.
+* **Recorded in one statement per request.** The row id is the random_id of messages.send: a
+  retry after a crash is de-duplicated by VK.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import random
-from collections.abc import Awaitable, Callable
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
 from app import metrics
 from app.aio import wait_any
+from app.db.pool import Pool
 from app.failpoints import failpoint
 from app.repositories import outbox
 from app.repositories.outbox import OutboxRow
@@ -45,7 +53,8 @@ from app.vk.errors import VKAPIError, VKAuthError, VKError, VKPeerUnavailableErr
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
-PEERS_PER_SCAN = 200
+UNLOCK_IDLE = 30.0  # seconds a chat's lock is kept after its last row (cheap to hold)
+KEEP_CMIDS = 50_000  # edit targets remembered in memory (the table answers the rest)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -64,39 +73,75 @@ class Item:
     call: Call | None
 
 
+class _Chat:
+    """What the sender knows of one chat: its queued rows by id, with when each was added."""
+
+    __slots__ = ("busy", "done_upto", "idle_since", "rows")
+
+    def __init__(self) -> None:
+        self.rows: dict[int, tuple[OutboxRow, int]] = {}
+        self.busy = False
+        self.idle_since = time.monotonic()
+        self.done_upto = 0  # rows up to this id were recorded by this process
+
+    def head(self) -> OutboxRow | None:
+        return self.rows[min(self.rows)][0] if self.rows else None
+
+
 class OutboxSender:
     def __init__(
         self,
-        engine: AsyncEngine,
+        pool: Pool,
         vk: VKClient,
         *,
         batch_size: int = MAX_EXECUTE_CALLS,
         max_in_flight: int = 3,
         sweep_interval: float = 2.0,
+        unlock_idle: float = UNLOCK_IDLE,
         on_peer_lost: PeerLost | None = None,
     ) -> None:
-        self._engine = engine
+        self._pool = pool
         self._vk = vk
         self._batch_size = batch_size
         self._sweep_interval = sweep_interval
+        self._unlock_idle = unlock_idle
         self._slots = asyncio.Semaphore(max_in_flight)
-        self._ready: dict[int, None] = {}  # an ordered set: fair, first woken first served
-        self._busy: set[int] = set()
+        self._chats: dict[int, _Chat] = {}
+        self._ready: dict[int, None] = {}  # an ordered set: fair, first ready first served
+        self._reload: set[int] = set()  # chats whose pending rows must be read from the table
         self._locked: set[int] = set()
-        self._lock_conn: AsyncConnection | None = None
+        self._lock_conn: Any = None
+        self._added = itertools.count(1)
+        self._cmids: OrderedDict[tuple[int, str], int] = OrderedDict()
         self._in_flight: set[asyncio.Task[None]] = set()
         self._kick = asyncio.Event()
         self._on_peer_lost = on_peer_lost
         self.requests = 0
         self.calls = 0
 
+    # Work coming in -------------------------------------------------------------------------
+
+    def add(self, rows: Sequence[OutboxRow]) -> None:
+        """Rows just committed (in id order per chat): send them without reading them back."""
+        for row in rows:
+            chat = self._chats.get(row.peer_id) or self._chats.setdefault(row.peer_id, _Chat())
+            if row.id > chat.done_upto and row.id not in chat.rows:
+                chat.rows[row.id] = (row, next(self._added))
+                self._mark_ready(row.peer_id, chat)
+        self._kick.set()
+
     def wake(self, peer_id: int) -> None:
-        """This chat has new rows (called right after the commit that added them)."""
+        """This chat may have rows in the table that the sender does not know of."""
+        self._reload.add(peer_id)
         self._ready[peer_id] = None
         self._kick.set()
 
     def idle(self) -> bool:
-        return not self._ready and not self._in_flight
+        return not self._ready and not self._in_flight and not self._reload
+
+    def _mark_ready(self, peer_id: int, chat: _Chat) -> None:
+        if not chat.busy and chat.rows:
+            self._ready[peer_id] = None
 
     async def run(self, stop: asyncio.Event, grace: float = 10.0) -> None:
         """Send until ``stop``; then finish what is queued (for at most ``grace`` seconds)."""
@@ -109,11 +154,14 @@ class OutboxSender:
             await self._close_lock_conn()
 
     async def _sweep(self, stop: asyncio.Event) -> None:
+        """Recovery: chats with due rows in the table; idle chats' locks released."""
         while not stop.is_set():
             try:
-                async with self._engine.connect() as conn:
-                    for peer_id in await outbox.pending_peers(conn):
+                for peer_id in await outbox.due_peers(self._pool):
+                    chat = self._chats.get(peer_id)
+                    if chat is None or not chat.busy:
                         self.wake(peer_id)
+                await self._unlock_idle_chats()
             except Exception:
                 log.exception("outbox sweep failed; will retry")
             await wait_any(stop, seconds=self._sweep_interval)
@@ -126,12 +174,14 @@ class OutboxSender:
                 deadline = deadline or loop.time() + grace
                 if self.idle() or loop.time() > deadline:
                     return
-            if not any(peer not in self._busy for peer in self._ready):
+            if not self._ready:
                 self._kick.clear()
                 await wait_any(self._kick, stop, seconds=self._sweep_interval)
                 continue
             await self._slots.acquire()
             try:
+                # The slot first, the batch after: what became ready meanwhile goes along.
+                await self._vk.take_slot()
                 batch = await self._next_batch()
             except Exception:
                 self._slots.release()
@@ -148,10 +198,9 @@ class OutboxSender:
 
     # Building a batch -----------------------------------------------------------------------
 
-    async def _connection(self) -> AsyncConnection:
+    async def _connection(self) -> Any:
         if self._lock_conn is None:
-            conn = await self._engine.connect()
-            self._lock_conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            self._lock_conn = await self._pool.acquire()
         return self._lock_conn
 
     async def _close_lock_conn(self) -> None:
@@ -159,47 +208,97 @@ class OutboxSender:
         self._locked.clear()  # closing the session releases its advisory locks
         if conn is not None:
             with contextlib.suppress(Exception):
-                await conn.close()
+                await conn.close()  # not back to the pool: its locks must go with it
+            with contextlib.suppress(Exception):
+                await self._pool.release(conn)
 
     async def _next_batch(self) -> list[Item]:
-        conn = await self._connection()
-        peers = [p for p in self._ready if p not in self._busy][:PEERS_PER_SCAN]
+        peers = list(itertools.islice(self._ready, self._batch_size * 4))
         new = [p for p in peers if p not in self._locked]
-        taken = await outbox.try_lock_peers(conn, new)
-        self._locked |= taken
-        for peer_id in set(new) - taken:
-            self._ready.pop(peer_id, None)  # another process is sending for this chat
-        peers = [p for p in peers if p in self._locked]
-        heads = await outbox.heads(conn, peers, 1)
+        if new:
+            conn = await self._connection()
+            taken = await outbox.try_lock_peers(conn, new)
+            self._locked |= taken
+            for peer_id in set(new) - taken:
+                self._drop(peer_id)  # another process is sending for this chat
+            self._reload |= taken  # re-read: another process may have sent some meanwhile
+        reload = [p for p in peers if p in self._reload and p in self._locked]
+        if reload:
+            await self._refresh(reload)
         now = datetime.now(UTC)
         batch: list[Item] = []
-        drained: list[int] = []
         for peer_id in peers:
             if len(batch) >= self._batch_size:
                 break
-            rows = heads.get(peer_id, [])
-            if not rows:
+            if peer_id not in self._locked:
+                continue
+            chat = self._chats.get(peer_id)
+            head = chat.head() if chat is not None else None
+            if chat is None or head is None:
                 self._ready.pop(peer_id, None)
-                self._locked.discard(peer_id)
-                drained.append(peer_id)
-            elif rows[0].next_attempt_at > now:
-                self._ready.pop(peer_id, None)  # the head waits for its retry; the sweep returns
-            else:
-                batch.append(await self._item(conn, rows[0]))
-                self._busy.add(peer_id)
-        await outbox.unlock_peers(conn, drained)
+                continue
+            if head.next_attempt_at > now:
+                self._ready.pop(peer_id, None)  # waits for its retry; the sweep brings it back
+                continue
+            batch.append(await self._item(head))
+            chat.busy = True
+            self._ready.pop(peer_id, None)
         return batch
 
-    async def _item(self, conn: AsyncConnection, row: OutboxRow) -> Item:
+    async def _refresh(self, peer_ids: list[int]) -> None:
+        """Make the chats' queues what the table says is pending (plus rows added meanwhile)."""
+        since = next(self._added)
+        rows = await outbox.pending_rows(self._pool, peer_ids)
+        by_peer: dict[int, list[OutboxRow]] = {}
+        for row in rows:
+            by_peer.setdefault(row.peer_id, []).append(row)
+        for peer_id in peer_ids:
+            self._reload.discard(peer_id)
+            chat = self._chats.get(peer_id) or self._chats.setdefault(peer_id, _Chat())
+            if chat.busy:
+                self._reload.add(peer_id)  # its call in flight: read it again afterwards
+                continue
+            kept = {i: entry for i, entry in chat.rows.items() if entry[1] > since}
+            for row in by_peer.get(peer_id, ()):
+                kept.setdefault(row.id, (row, 0))
+            chat.rows = kept
+            self._mark_ready(peer_id, chat)
+
+    def _drop(self, peer_id: int) -> None:
+        self._ready.pop(peer_id, None)
+        self._reload.discard(peer_id)
+        chat = self._chats.get(peer_id)
+        if chat is not None and not chat.busy:
+            del self._chats[peer_id]
+
+    async def _item(self, row: OutboxRow) -> Item:
         if row.method != outbox.EDIT:
             return Item(row, _prepare(row))
-        cmid = await outbox.cmid_for_ref(conn, row.peer_id, row.params["target_ref"])
+        target = row.params["target_ref"]
+        cmid = self._cmids.get((row.peer_id, target))
+        if cmid is None:
+            cmid = await outbox.cmid_for_ref(self._pool, row.peer_id, target)
         return Item(row, None if cmid is None else _edit(row, cmid))
+
+    async def _unlock_idle_chats(self) -> None:
+        cutoff = time.monotonic() - self._unlock_idle
+        idle = [
+            peer_id
+            for peer_id in self._locked
+            if (chat := self._chats.get(peer_id)) is None
+            or (not chat.rows and not chat.busy and chat.idle_since < cutoff)
+        ]
+        if idle and self._lock_conn is not None:
+            await outbox.unlock_peers(self._lock_conn, idle)
+            for peer_id in idle:
+                self._locked.discard(peer_id)
+                chat = self._chats.get(peer_id)
+                if chat is not None and not chat.rows and not chat.busy:
+                    del self._chats[peer_id]
 
     # Sending and recording ------------------------------------------------------------------
 
     async def _send(self, batch: list[Item]) -> None:
-        peers = {item.row.peer_id for item in batch}
         try:
             outcomes = await self._perform([item.call for item in batch if item.call])
             failpoint("sender.after_call")
@@ -209,8 +308,17 @@ class OutboxSender:
                     await self._on_peer_lost(peer_id)
         except Exception:
             log.exception("recording a batch failed; its rows will be retried")
+            for item in batch:
+                self._reload.add(item.row.peer_id)
         finally:
-            self._busy -= peers
+            for item in batch:
+                chat = self._chats.get(item.row.peer_id)
+                if chat is not None:
+                    chat.busy = False
+                    chat.idle_since = time.monotonic()
+                    self._mark_ready(item.row.peer_id, chat)
+                if item.row.peer_id in self._reload:
+                    self._ready[item.row.peer_id] = None
             self._slots.release()
             self._kick.set()
 
@@ -221,8 +329,8 @@ class OutboxSender:
         self.calls += len(calls)
         try:
             if len(calls) == 1:
-                return [await self._vk.perform(calls[0])]
-            slots: list[Any | VKError] = list(await self._vk.execute_calls(calls))
+                return [await self._vk.perform(calls[0], slot_taken=True)]
+            slots: list[Any | VKError] = list(await self._vk.execute_calls(calls, slot_taken=True))
             return slots
         except VKError as exc:
             return [exc] * len(calls)  # the whole request failed: every call in it did
@@ -231,17 +339,17 @@ class OutboxSender:
         """Store each call's outcome; returns the chats VK says the bot can no longer reach."""
         results = iter(outcomes)
         sent: list[tuple[int, int | None]] = []
-        async with self._engine.begin() as conn:
-            dead: set[int] = set()
+        done: list[OutboxRow] = []
+        dead: set[int] = set()
+        async with self._pool.acquire() as conn, conn.transaction():
             for item in batch:
                 row = item.row
                 if item.call is None:
                     log.info("edit skipped: %s was never sent", row.params["target_ref"])
                     sent.append((row.id, None))
+                    done.append(row)
                     continue
                 outcome = next(results)
-                if row.peer_id in dead:
-                    continue
                 if isinstance(outcome, VKError):
                     code = outcome.code if isinstance(outcome, VKAPIError) else "transport"
                     metrics.VK_CALLS.labels(row.method, str(code)).inc()
@@ -258,10 +366,29 @@ class OutboxSender:
                         continue
                 metrics.VK_CALLS.labels(row.method, "ok").inc()
                 sent.append((row.id, cmid))
-            await outbox.mark_sent_many(conn, sent)
+                done.append(row)
+                if row.ref is not None and cmid is not None:
+                    self._remember_cmid(row.peer_id, row.ref, cmid)
+            await outbox.record_sent(conn, sent)
+        for row in done:
+            self._forget(row)
+        for peer_id in dead:
+            self._chats.pop(peer_id, None)
         return dead
 
-    async def _failed(self, conn: AsyncConnection, row: OutboxRow, exc: VKError) -> bool:
+    def _forget(self, row: OutboxRow) -> None:
+        chat = self._chats.get(row.peer_id)
+        if chat is not None:
+            chat.rows.pop(row.id, None)
+            chat.done_upto = max(chat.done_upto, row.id)
+
+    def _remember_cmid(self, peer_id: int, ref: str, cmid: int) -> None:
+        self._cmids[(peer_id, ref)] = cmid
+        self._cmids.move_to_end((peer_id, ref))
+        if len(self._cmids) > KEEP_CMIDS:
+            self._cmids.popitem(last=False)
+
+    async def _failed(self, conn: Any, row: OutboxRow, exc: VKError) -> bool:
         """Record a failed call; True when the whole chat is unreachable."""
         extra = {"peer_id": row.peer_id, "outbox_id": row.id}
         if isinstance(exc, VKPeerUnavailableError):
@@ -269,20 +396,23 @@ class OutboxSender:
             log.warning("chat unavailable (%s); dropped %d queued calls", exc, dropped, extra=extra)
             return True
         retry = not isinstance(exc, VKAPIError) or exc.retryable or isinstance(exc, VKAuthError)
-        if not retry:
-            log.error("%s rejected by VK: %s", row.method, exc, extra=extra)
-            await outbox.mark_failed(conn, row.id, str(exc))
-        elif row.attempts + 1 >= MAX_ATTEMPTS:
-            log.error(
-                "%s failed %d times, giving up: %s", row.method, MAX_ATTEMPTS, exc, extra=extra
+        if not retry or row.attempts + 1 >= MAX_ATTEMPTS:
+            if retry:
+                log.error("%s failed %d times, giving up: %s", row.method, MAX_ATTEMPTS, exc)
+            else:
+                log.error("%s rejected by VK: %s", row.method, exc, extra=extra)
+            await outbox.record_failed(conn, row.id, str(exc))
+            self._forget(row)
+            return False
+        due = datetime.now(UTC) + retry_delay(row.attempts)
+        log.warning("%s failed (%s); retry at %s", row.method, exc, due.isoformat(), extra=extra)
+        await outbox.record_retry(conn, row.id, str(exc), due)
+        chat = self._chats.get(row.peer_id)
+        if chat is not None and row.id in chat.rows:
+            retried = OutboxRow(
+                row.id, row.peer_id, row.method, row.params, row.ref, row.attempts + 1, due
             )
-            await outbox.mark_failed(conn, row.id, str(exc))
-        else:
-            due = datetime.now(UTC) + retry_delay(row.attempts)
-            log.warning(
-                "%s failed (%s); retry at %s", row.method, exc, due.isoformat(), extra=extra
-            )
-            await outbox.mark_retry(conn, row.id, str(exc), due)
+            chat.rows[row.id] = (retried, chat.rows[row.id][1])
         return False
 
 

@@ -1,19 +1,19 @@
-"""The bot service: consumer, timers and outbox sender around one per-chat lane set.
+"""The bot service: consumer, timers and outbox sender around one batcher.
 
-Updates (from RabbitMQ) and timer firings (from Postgres) for one chat pass through the same
-lane, so they are applied one at a time, in order; the chat row lock does the same across
-processes.
+Updates (from RabbitMQ) and timer firings (from the timer heap) of every chat go through the
+same :class:`~app.bot.batcher.Batcher`: one chat's work is applied in order, many chats' work
+shares a transaction (:class:`~app.bot.applier.Applier`). The chat row lock serialises a
+chat across processes. Committed outbox rows and timers are handed to the sender and the
+timer runner in memory.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import math
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 
 import aiohttp
 from aio_pika.abc import AbstractQueue
@@ -21,12 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import metrics
 from app.aio import wait_any
+from app.bot.applier import AbandonWork, Applier, TimerWork, UpdateWork, Work
+from app.bot.batcher import Batcher
 from app.bot.consumer import UpdateConsumer
-from app.bot.effects import Effects
 from app.bot.game_router import GameRouter
-from app.bot.handler import UpdateHandler
 from app.bot.housekeeping import run_housekeeping
-from app.bot.lanes import Lanes
 from app.bot.names import NameResolver
 from app.bot.router import FallbackRouter, HelpRouter, Router
 from app.bot.sender import OutboxSender
@@ -34,91 +33,81 @@ from app.bot.timers import TimerRunner
 from app.broker import topology
 from app.broker.connection import open_topology
 from app.db.engine import create_engine, create_sessionmaker
+from app.db.pool import Pool, create_pool
 from app.game import config
 from app.ops import serve_ops
-from app.repositories import live, vk_rate
+from app.repositories import live
+from app.repositories.batch import Persisted
+from app.repositories.timers import DueTimer
 from app.settings import Settings
 from app.vk.client import RetryPolicy, VKClient
-from app.vk.ratelimit import RateLimiter, SharedLimiter, SlidingWindowLimiter
+from app.vk.factory import make_vk_client
+from app.vk.updates import Update
 
 log = logging.getLogger(__name__)
 
 BROKER_BACKOFF = RetryPolicy(attempts=0, base_delay=0.5, max_delay=10.0)
-WINDOW = 1.05  # VK's one-second window, with a margin for clock and network skew
+# Batches in flight at once (a connection each) and the most work items one may carry.
+MAX_CONCURRENT_BATCHES = 4
+MAX_BATCH = 100
 
 REQUIRED = ("DATABASE_URL", "AMQP_URL", "VK_TOKEN", "VK_GROUP_ID")
-
-
-def make_vk_client(
-    settings: Settings, session: aiohttp.ClientSession, engine: AsyncEngine | None = None
-) -> VKClient:
-    return VKClient(
-        session,
-        settings.token,
-        api_url=settings.vk_api_url,
-        version=settings.vk_api_version,
-        retry=RetryPolicy(attempts=3),
-        limiter=make_limiter(settings, engine),
-    )
-
-
-def make_limiter(settings: Settings, engine: AsyncEngine | None) -> RateLimiter:
-    """VK counts requests per token, so by default all processes share one budget."""
-    local = SlidingWindowLimiter(settings.vk_rate_limit)
-    if settings.vk_rate_limit_scope == "process" or engine is None:
-        return local
-    bucket = hashlib.sha256(settings.token.encode()).hexdigest()[:16]  # never the token
-    taken = 0
-
-    async def try_take() -> float:
-        nonlocal taken
-        taken += 1
-        if taken % 500 == 0:
-            await vk_rate.forget_old(engine, bucket)
-        return await vk_rate.try_take(engine, bucket, settings.vk_rate_limit, WINDOW)
-
-    return SharedLimiter(try_take, local)
 
 
 class Bot:
     """Everything of the bot except the broker, so tests can drive it directly too."""
 
-    def __init__(self, settings: Settings, engine: AsyncEngine, vk: VKClient) -> None:
+    def __init__(self, settings: Settings, engine: AsyncEngine, pool: Pool, vk: VKClient) -> None:
         self._sessionmaker = sessionmaker = create_sessionmaker(engine)
-        self.lanes = Lanes()
+        self._pool = pool
         self.game = GameRouter(config.defaults_from(settings), NameResolver(vk, sessionmaker))
-        self.sender = OutboxSender(engine, vk, on_peer_lost=self.peer_lost)
+        self.sender = OutboxSender(pool, vk, on_peer_lost=self.peer_lost)
         routers: list[Router] = [HelpRouter(settings.group_id), self.game, FallbackRouter()]
-        self.handler = UpdateHandler(
-            sessionmaker, routers, self.after_commit, prepare=self.game.prepare
+        self.applier = Applier(
+            pool, routers, self.game, self.after_commit, prepare=self.game.prepare
+        )
+        self.batcher: Batcher[Work, str] = Batcher(
+            self.applier, max_batch=MAX_BATCH, max_concurrent=MAX_CONCURRENT_BATCHES
+        )
+        shards, preferred = settings.update_shards, settings.preferred_shards
+        self.timers = TimerRunner(
+            pool,
+            self.submit_timer,
+            mine=lambda peer_id: topology.shard_of(peer_id, shards) in preferred,
         )
         self.broker_connected = False
-        self.timers = TimerRunner(
-            sessionmaker, self.lanes, self.game.apply_timer, self.after_commit
-        )
+
+    def submit_update(self, update: Update) -> asyncio.Future[str]:
+        return self.batcher.submit(update.peer_id, UpdateWork(update))
+
+    def submit_timer(self, timer: DueTimer) -> asyncio.Future[str]:
+        return self.batcher.submit(timer.peer_id, TimerWork(timer))
 
     async def database_ready(self) -> bool:
-        async with self._sessionmaker() as session:
-            return await live.database_answers(session)
+        return bool(await self._pool.fetchval("SELECT 1"))
 
     async def broker_ready(self) -> bool:
         return self.broker_connected
 
     async def peer_lost(self, peer_id: int) -> None:
-        """VK refused the chat for good: end its game through the chat's lane, like an event."""
+        """VK refused the chat for good: end its game in the chat's order, like an event."""
 
-        async def abandon() -> None:
-            async with self._sessionmaker.begin() as session:
-                await self.game.abandon(session, peer_id, datetime.now(UTC))
-            log.warning("chat is unreachable: its game was ended", extra={"peer_id": peer_id})
+        def done(future: asyncio.Future[str]) -> None:
+            if future.exception() is None:
+                log.warning("chat is unreachable: its game was ended", extra={"peer_id": peer_id})
+            else:
+                log.error(
+                    "could not end the game of an unreachable chat", extra={"peer_id": peer_id}
+                )
 
-        self.lanes.submit(peer_id, abandon)
+        self.batcher.submit(peer_id, AbandonWork(peer_id)).add_done_callback(done)
 
-    def after_commit(self, effects: Effects) -> None:
-        if effects.messages:
-            self.sender.wake(effects.peer_id)
-        if effects.earliest_timer is not None:
-            self.timers.timer_set(effects.earliest_timer)
+    def after_commit(self, persisted: Persisted) -> None:
+        """Hand the batch's new outbox rows and timers over in memory (no read-back)."""
+        if persisted.outbox:
+            self.sender.add(persisted.outbox)
+        if persisted.timers:
+            self.timers.add(persisted.timers)
 
 
 Consume = Callable[[Settings, "Bot", asyncio.Event], Awaitable[None]]
@@ -131,14 +120,16 @@ async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
 
 async def serve_bot(settings: Settings, stop: asyncio.Event, consume_updates: Consume) -> None:
     """Run the bot around any source of updates (RabbitMQ, or an in-process queue)."""
-    engine = create_engine(settings.dsn)
+    engine = create_engine(settings.dsn, pool_size=2)  # names, gauges, housekeeping
+    # The hot path: a connection per concurrent batch, the sender's lock and records, sweeps.
+    pool = await create_pool(settings.dsn, size=MAX_CONCURRENT_BATCHES + 6)
     # The shared rate budget gets connections of its own: a VK call must never wait for a
-    # pool that the transactions waiting on VK calls have exhausted.
-    budget_engine = create_engine(settings.dsn, pool_size=1)
+    # pool that busy batches have exhausted.
+    budget_pool = await create_pool(settings.dsn, size=2)
     stop_sending = asyncio.Event()  # set only once no more outbox rows can appear
     try:
         async with aiohttp.ClientSession() as http:
-            bot = Bot(settings, engine, make_vk_client(settings, http, budget_engine))
+            bot = Bot(settings, engine, pool, make_vk_client(settings, http, budget_pool))
             sender_task = asyncio.create_task(bot.sender.run(stop_sending), name="outbox-sender")
             timers_task = asyncio.create_task(bot.timers.run(stop), name="timers")
             housekeeping = asyncio.create_task(
@@ -157,12 +148,14 @@ async def serve_bot(settings: Settings, stop: asyncio.Event, consume_updates: Co
             log.info("stopping: finishing in-flight updates")
             await timers_task
             await housekeeping
-            await bot.lanes.join()
+            bot.batcher.close()
+            await bot.batcher.join()
             stop_sending.set()
             await sender_task  # delivers what the last updates queued, within a grace period
     finally:
         await engine.dispose()
-        await budget_engine.dispose()
+        await pool.close()
+        await budget_pool.close()
 
 
 async def consume(settings: Settings, bot: Bot, stop: asyncio.Event) -> None:
@@ -189,7 +182,7 @@ async def consume(settings: Settings, bot: Bot, stop: asyncio.Event) -> None:
             await wait_any(stop, seconds=delay)
             continue
         failures = 0
-        consumer = UpdateConsumer(declared, bot.handler, bot.lanes)
+        consumer = UpdateConsumer(declared, bot.submit_update)
         try:
             preferred = settings.preferred_shards
             queues = declared.shard_queues
@@ -209,7 +202,7 @@ async def consume(settings: Settings, bot: Bot, stop: asyncio.Event) -> None:
             bot.broker_connected = False
             if not lost.is_set():
                 await consumer.stop()
-            await bot.lanes.join()  # finish what was delivered (acks fail if the link is gone)
+            await bot.batcher.join()  # finish what was delivered (acks fail if the link is gone)
             with contextlib.suppress(Exception):
                 await connection.close()
 

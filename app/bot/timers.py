@@ -1,119 +1,130 @@
-"""Durable timers: fire every due timer once, through the same per-chat lane as updates.
+"""Durable timers: due times in memory, truth in Postgres, every timer fired once.
 
-The runner sleeps until the earliest due timer (or until a commit in this process sets an
-earlier one), then hands each due timer to its chat's lane. Firing happens in one transaction:
-claim the row (FOR UPDATE SKIP LOCKED), delete it, apply the event, persist the actions. So a
-timer fires exactly once in effect, also with several bot processes and across crashes; a
-timer that came due while the bot was down fires as soon as it is back.
+Each bot keeps the timers it may fire in a heap ordered by due time: loaded at start (the
+timers of the chats whose shards it prefers), and fed by its own commits, which hand over the
+timers they set. It sleeps until the earliest one, then submits every due timer to the batcher,
+which fires it through the same group-commit path as updates: the timer's row is deleted in
+the transaction that applies it (``FOR UPDATE SKIP LOCKED``), so a timer fires exactly once in
+effect, also with several bots racing for it and across crashes.
+
+A slow sweep claims any timer that is overdue by more than ``grace`` although no heap had it
+(its bot died, or it belongs to another bot's shards), so none is orphaned.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import functools
+import heapq
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from app import metrics
-from app.actions import Action
 from app.aio import wait_any
-from app.bot.effects import AfterCommit, persist
-from app.bot.lanes import Lanes
-from app.game.events import TimerFired
+from app.broker.errors import is_outage
+from app.db.pool import Pool
 from app.repositories import timers
 from app.repositories.timers import DueTimer
 
 log = logging.getLogger(__name__)
 
-ApplyTimer = Callable[[AsyncSession, int, TimerFired, datetime], Awaitable[Sequence[Action]]]
+Submit = Callable[[DueTimer], "asyncio.Future[str]"]
+Mine = Callable[[int], bool]  # does this bot load the timers of this chat at start?
 
-BATCH = 500
-IDLE_CHECK = 1.0  # other processes' timers are noticed at least this often
+SWEEP_EVERY = 1.0
+GRACE = timedelta(seconds=1)
 RETRY_AFTER = timedelta(seconds=5)
 
 
 class TimerRunner:
     def __init__(
         self,
-        sessionmaker: async_sessionmaker[AsyncSession],
-        lanes: Lanes,
-        apply: ApplyTimer,
-        after_commit: AfterCommit,
+        pool: Pool,
+        submit: Submit,
         *,
-        idle_check: float = IDLE_CHECK,
+        mine: Mine = lambda peer_id: True,
+        sweep_every: float = SWEEP_EVERY,
+        grace: timedelta = GRACE,
     ) -> None:
-        self._sessionmaker = sessionmaker
-        self._lanes = lanes
-        self._apply = apply
-        self._after_commit = after_commit
-        self._idle_check = idle_check
-        self._in_flight: set[int] = set()
+        self._pool = pool
+        self._submit = submit
+        self._mine = mine
+        self._sweep_every = sweep_every
+        self._grace = grace
+        self._heap: list[tuple[datetime, int, DueTimer]] = []
+        self._known: set[int] = set()  # in the heap or being fired
         self._wakeup = asyncio.Event()
-        self._sleep_until: datetime | None = None
+        self._postponing: set[asyncio.Task[None]] = set()
         self.fired = 0
 
-    def timer_set(self, due: datetime) -> None:
-        """A commit set a timer: wake up if it is due before the current sleep ends."""
-        if self._sleep_until is None or due < self._sleep_until:
+    def add(self, found: Iterable[DueTimer]) -> None:
+        """Timers to fire when due (from a commit, the start-up load or the sweep)."""
+        earliest = self._heap[0][0] if self._heap else None
+        for timer in found:
+            if timer.id not in self._known:
+                self._known.add(timer.id)
+                heapq.heappush(self._heap, (timer.due_at, timer.id, timer))
+        if self._heap and (earliest is None or self._heap[0][0] < earliest):
             self._wakeup.set()
 
+    def __len__(self) -> int:
+        return len(self._heap)
+
     async def run(self, stop: asyncio.Event) -> None:
+        loaded = False
+        next_sweep = 0.0
+        loop = asyncio.get_running_loop()
         while not stop.is_set():
+            if loop.time() >= next_sweep:
+                try:
+                    if not loaded:
+                        self.add(await timers.load_all(self._pool, self._mine))
+                        loaded = True
+                    else:
+                        overdue = datetime.now(UTC) - self._grace
+                        self.add(await timers.overdue(self._pool, overdue, self._known))
+                except Exception:
+                    log.exception("timer scan failed; retrying")
+                next_sweep = loop.time() + self._sweep_every
             self._wakeup.clear()
-            try:
-                next_due = await self._dispatch_due()
-            except Exception:
-                log.exception("timer scan failed; retrying")
-                next_due = None
-            now = datetime.now(UTC)
-            delay = self._idle_check
-            if next_due is not None:
-                delay = min(delay, max(0.0, (next_due - now).total_seconds()))
-            self._sleep_until = now + timedelta(seconds=delay)
-            await wait_any(stop, self._wakeup, seconds=delay)
-            self._sleep_until = None
+            self._fire_due()
+            delay = next_sweep - loop.time()
+            if self._heap:
+                ahead = (self._heap[0][0] - datetime.now(UTC)).total_seconds()
+                delay = min(delay, ahead)
+            if delay > 0:
+                await wait_any(stop, self._wakeup, seconds=delay)
 
-    async def _dispatch_due(self) -> datetime | None:
-        """Hand due timers to their lanes; return when the next one is due."""
-        async with self._sessionmaker() as session:
-            due = await timers.due(session, datetime.now(UTC), BATCH)
-            for timer in due:
-                if timer.id not in self._in_flight:
-                    self._in_flight.add(timer.id)
-                    self._lanes.submit(timer.peer_id, lambda t=timer: self._fire(t))  # type: ignore[misc]
-            if len(due) == BATCH:
-                return datetime.now(UTC)
-            return await timers.next_due_at(session)
+    def _fire_due(self) -> None:
+        now = datetime.now(UTC)
+        while self._heap and self._heap[0][0] <= now:
+            _, _, timer = heapq.heappop(self._heap)
+            self._submit(timer).add_done_callback(functools.partial(self._settled, timer))
 
-    async def _fire(self, timer: DueTimer) -> None:
-        extra = {"peer_id": timer.peer_id, "timer_id": timer.id}
+    def _settled(self, timer: DueTimer, done: asyncio.Future[str]) -> None:
+        self._known.discard(timer.id)
+        exc = done.exception()
+        if exc is None:
+            if done.result() == "fired":
+                self.fired += 1
+            return
+        if is_outage(exc):
+            return  # stopping while Postgres is away: the row stays, the next start fires it
+        log.error(
+            "timer failed; retrying in %s",
+            RETRY_AFTER,
+            exc_info=exc,
+            extra={"peer_id": timer.peer_id, "timer_id": timer.id},
+        )
+        task = asyncio.create_task(self._postpone(timer))
+        self._postponing.add(task)
+        task.add_done_callback(self._postponing.discard)
+
+    async def _postpone(self, timer: DueTimer) -> None:
+        """Push back a timer whose handling failed, so a bug cannot make it spin."""
+        due = datetime.now(UTC) + RETRY_AFTER
         try:
-            async with self._sessionmaker.begin() as session:
-                claimed = await timers.claim(session, timer.id)
-                if claimed is None:
-                    return  # fired already, or another process is firing it right now
-                await timers.remove(session, timer.id)
-                now = datetime.now(UTC)
-                fired = TimerFired(claimed.name, claimed.token)
-                actions = await self._apply(session, claimed.peer_id, fired, now)
-                effects = await persist(session, claimed.peer_id, actions)
-            self.fired += 1
-            metrics.TIMERS_FIRED.labels(claimed.name).inc()
-            metrics.TIMER_LATENESS.observe(max(0.0, (now - claimed.due_at).total_seconds()))
-            log.debug(
-                "timer %s fired %.3fs late",
-                claimed.name,
-                (now - claimed.due_at).total_seconds(),
-                extra=extra,
-            )
-            self._after_commit(effects)
+            if await timers.postpone(self._pool, timer.id, due):
+                self.add([DueTimer(timer.id, timer.peer_id, timer.name, timer.token, due)])
         except Exception:
-            log.exception("timer failed; retrying in %s", RETRY_AFTER, extra=extra)
-            with contextlib.suppress(Exception):
-                async with self._sessionmaker.begin() as session:
-                    await timers.postpone(session, timer.id, datetime.now(UTC) + RETRY_AFTER)
-        finally:
-            self._in_flight.discard(timer.id)
+            log.exception("could not postpone timer %s; the sweep will retry it", timer.id)

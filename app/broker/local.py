@@ -163,6 +163,7 @@ class LocalQueue:
         self._prefetch = prefetch
         self._ready: deque[LocalMessage] = deque()
         self._consumers: list[tuple[str, Callback]] = []  # [0] is the active one
+        self._callbacks: set[asyncio.Task[Any]] = set()
         self._unacked = 0
         self._wakeup = asyncio.Event()
         self._dispatcher: asyncio.Task[None] | None = None
@@ -243,11 +244,16 @@ class LocalQueue:
             message.delivery_tag = next(delivery_tags)
             message.consumer_tag = tag
             self._unacked += 1
-            try:
-                await callback(message)
-            except Exception:
-                # As with aio-pika: the failure is logged and the message stays unacknowledged.
-                log.exception("consumer %s failed on a delivery from %s", tag, self.name)
+            # As with aiormq: each delivery runs as its own task, started in delivery order.
+            task: asyncio.Task[Any] = asyncio.ensure_future(callback(message))
+            self._callbacks.add(task)
+            task.add_done_callback(self._callback_done)
+
+    def _callback_done(self, task: asyncio.Task[Any]) -> None:
+        self._callbacks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # As with aio-pika: the failure is logged and the message stays unacknowledged.
+            log.error("consumer failed on a delivery from %s", self.name, exc_info=task.exception())
 
 
 class LocalExchange:

@@ -1,21 +1,21 @@
-"""The poller's long-poll cursor."""
+"""The poller's long-poll cursor: one autocommit statement per poll cycle (asyncpg)."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import Any
 
-from app.db.models import PollerCursor
+Connection = Any  # an asyncpg pool or connection (asyncpg ships no type information)
 
 
-async def load(session: AsyncSession, group_id: int) -> str | None:
-    return await session.scalar(select(PollerCursor.ts).where(PollerCursor.group_id == group_id))
+async def load(conn: Connection, group_id: int) -> str | None:
+    value = await conn.fetchval("SELECT ts FROM poller_cursor WHERE group_id = $1", group_id)
+    return str(value) if value is not None else None
 
 
-async def save(session: AsyncSession, group_id: int, ts: str) -> None:
-    stmt = insert(PollerCursor).values(group_id=group_id, ts=ts)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[PollerCursor.group_id], set_={"ts": ts, "updated_at": func.now()}
+async def save(conn: Connection, group_id: int, ts: str) -> None:
+    await conn.execute(
+        "INSERT INTO poller_cursor (group_id, ts) VALUES ($1, $2) "
+        "ON CONFLICT (group_id) DO UPDATE SET ts = excluded.ts, updated_at = now()",
+        group_id,
+        ts,
     )
-    await session.execute(stmt)

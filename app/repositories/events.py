@@ -1,25 +1,17 @@
-"""The processed-event log that makes handling idempotent."""
+"""The processed-event log that makes handling idempotent.
+
+The bot records event ids with the chat lock (:func:`app.repositories.batch.lock_and_load`);
+this module only trims the log.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import ProcessedEvent
-
-
-async def mark_processed(session: AsyncSession, event_id: str, peer_id: int | None = None) -> bool:
-    """Record the event inside the caller's transaction; False if it was applied before."""
-    stmt = (
-        insert(ProcessedEvent)
-        .values(event_id=event_id, peer_id=peer_id)
-        .on_conflict_do_nothing(index_elements=[ProcessedEvent.event_id])
-        .returning(ProcessedEvent.event_id)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none() is not None
 
 
 async def forget_older_than(session: AsyncSession, cutoff: datetime) -> int:

@@ -1,16 +1,18 @@
-"""Durable timers: rows with a due time, claimed with FOR UPDATE SKIP LOCKED."""
+"""Durable timers: rows with a due time; the bot claims them in its batches (``batch``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actions import SetTimer
 from app.db.models import Timer
+from app.db.pool import Pool
 
 
 @dataclass(frozen=True)
@@ -32,36 +34,29 @@ async def add(session: AsyncSession, peer_id: int, timer: SetTimer) -> None:
     )
 
 
-async def due(session: AsyncSession, now: datetime, limit: int) -> list[DueTimer]:
-    rows = await session.execute(
-        select(Timer.id, Timer.peer_id, Timer.name, Timer.token, Timer.due_at)
-        .where(Timer.due_at <= now)
-        .order_by(Timer.due_at)
-        .limit(limit)
+# The bot's timer runner (asyncpg) ---------------------------------------------------------------
+
+
+async def load_all(pool: Pool, mine: Callable[[int], bool]) -> list[DueTimer]:
+    """Every timer of the chats this bot looks after (at start: they go into its heap)."""
+    rows = await pool.fetch("SELECT id, peer_id, name, token, due_at FROM timers")
+    return [DueTimer(*row) for row in rows if mine(row[1])]
+
+
+async def overdue(
+    pool: Pool, before: datetime, known: Collection[int], limit: int = 1000
+) -> list[DueTimer]:
+    """Timers due before ``before`` that this bot does not know of (the orphan sweep)."""
+    rows = await pool.fetch(
+        "SELECT id, peer_id, name, token, due_at FROM timers "
+        "WHERE due_at <= $1 ORDER BY due_at LIMIT $2",
+        before,
+        limit + len(known),
     )
-    return [DueTimer(*row) for row in rows]
+    return [DueTimer(*row) for row in rows if row[0] not in known][:limit]
 
 
-async def next_due_at(session: AsyncSession) -> datetime | None:
-    return await session.scalar(select(func.min(Timer.due_at)))
-
-
-async def claim(session: AsyncSession, timer_id: int) -> DueTimer | None:
-    """Lock one timer for firing, or None if another process has it or it is gone."""
-    row = (
-        await session.execute(
-            select(Timer.id, Timer.peer_id, Timer.name, Timer.token, Timer.due_at)
-            .where(Timer.id == timer_id)
-            .with_for_update(skip_locked=True)
-        )
-    ).one_or_none()
-    return DueTimer(*row) if row else None
-
-
-async def remove(session: AsyncSession, timer_id: int) -> None:
-    await session.execute(delete(Timer).where(Timer.id == timer_id))
-
-
-async def postpone(session: AsyncSession, timer_id: int, due_at: datetime) -> None:
-    """Push back a timer whose handling failed, so a bug cannot make it spin."""
-    await session.execute(update(Timer).where(Timer.id == timer_id).values(due_at=due_at))
+async def postpone(pool: Pool, timer_id: int, due_at: datetime) -> bool:
+    """Push back a timer whose handling failed; False if it is gone."""
+    result = await pool.execute("UPDATE timers SET due_at = $2 WHERE id = $1", timer_id, due_at)
+    return bool(result != "UPDATE 0")

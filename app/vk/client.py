@@ -120,13 +120,19 @@ class VKClient:
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._limiter = limiter
 
-    async def call_raw(self, method: str, params: Mapping[str, ParamValue]) -> dict[str, Any]:
-        """POST one method and return VK's whole JSON body, retrying what is safe to retry."""
+    async def call_raw(
+        self, method: str, params: Mapping[str, ParamValue], *, slot_taken: bool = False
+    ) -> dict[str, Any]:
+        """POST one method and return VK's whole JSON body, retrying what is safe to retry.
+
+        ``slot_taken``: the caller already took the rate limiter's slot for the first attempt
+        (the outbox sender does, so that its batch gathers what became ready while it waited).
+        """
         form = encode_params(params) | {"v": self._version}
         headers = {"Authorization": f"Bearer {self._token}"}
         for attempt in range(self._retry.attempts):
             try:
-                if self._limiter is not None:
+                if self._limiter is not None and not (slot_taken and attempt == 0):
                     await self._limiter.acquire()
                 body = await self._post(method, form, headers)
                 error = body.get("error")
@@ -230,22 +236,30 @@ class VKClient:
         response = await self.call("users.get", user_ids=list(user_ids))
         return [_user(item) for item in response]
 
-    async def execute(self, code: str) -> ExecuteResult:
-        body = await self.call_raw("execute", {"code": code})
+    async def execute(self, code: str, *, slot_taken: bool = False) -> ExecuteResult:
+        body = await self.call_raw("execute", {"code": code}, slot_taken=slot_taken)
         response = body.get("response")
         slots = response if isinstance(response, list) else [response]
         return ExecuteResult(response=slots, errors=list(body.get("execute_errors") or []))
 
-    async def execute_calls(self, calls: Sequence[Call]) -> list[Any | VKAPIError]:
+    async def execute_calls(
+        self, calls: Sequence[Call], *, slot_taken: bool = False
+    ) -> list[Any | VKAPIError]:
         """Run up to 25 calls as ONE request; each slot is a result or that call's error."""
         if not 0 < len(calls) <= MAX_EXECUTE_CALLS:
             raise ValueError(f"execute takes 1..{MAX_EXECUTE_CALLS} calls")
-        result = await self.execute(vkscript(calls))
+        result = await self.execute(vkscript(calls), slot_taken=slot_taken)
         return execute_slots(result, len(calls))
 
-    async def perform(self, call: Call) -> Any:
+    async def perform(self, call: Call, *, slot_taken: bool = False) -> Any:
         """Run one prepared call on its own."""
-        return await self.call(call.method, **call.params)
+        body = await self.call_raw(call.method, call.params, slot_taken=slot_taken)
+        return body.get("response")
+
+    async def take_slot(self) -> None:
+        """Wait for (and take) a request slot of the rate limiter, if there is one."""
+        if self._limiter is not None:
+            await self._limiter.acquire()
 
 
 MAX_EXECUTE_CALLS = 25

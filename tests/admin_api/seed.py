@@ -10,11 +10,11 @@ from typing import Literal
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.db.engine import create_sessionmaker
 from app.game import events as ev
 from app.game import machine
 from app.game.model import Game, GameSettings, Question
-from app.repositories import chats, games, questions
+from app.repositories import batch
+from tests.game_store import pool_for, save_game
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 How = Literal["right", "wrong", "silent"]
@@ -48,37 +48,52 @@ async def play(
     ``end``: "finish" needs one answer per round; "stop" applies /stop after the answers;
     "running" leaves the game as it is; "close" lets the lobby time out with nobody joined.
     """
-    async with create_sessionmaker(engine).begin() as session:
-        await chats.lock(session, peer_id)
-        deck = deck or await questions.pick_deck(session, peer_id, rounds)
-        game_id = await games.create(session, peer_id)
-        game, _ = machine.open_lobby(game_id, GameSettings(pause_seconds=0), deck, seed, NOW)
+    pool = await pool_for(engine)
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            await batch.lock_and_load(conn, [], [peer_id])
+            deck = deck or await batch.pick_deck(conn, peer_id, rounds)
+            game_id = await batch.create_game(conn, peer_id)
+        game = _play(game_id, deck, players, answers, end, seed)
+        await save_game(pool, peer_id, game)
+    finally:
+        await pool.close()
+    return game
 
-        def step(event: ev.GameEvent) -> None:
-            nonlocal game
-            game, _ = machine.step(game, event, NOW)
 
-        assert not (end == "close" and players), "a closed lobby is one nobody joined"
-        for user_id, name in players:
-            step(ev.Join(user_id, name, "cb"))
-        if end == "close":
-            step(ev.TimerFired(ev.LOBBY_END, game.timer_token))
-        elif players:
-            step(ev.Begin(players[0][0], "cb"))
-        for user_id, how in answers:
-            assert game.captain_id is not None
-            step(ev.Early(game.captain_id, "cb"))
-            if len(players) > 1:
-                step(ev.Pick(game.captain_id, "cb", user_id))
-            assert game.answerer_id == user_id
-            if how == "silent":
-                step(ev.TimerFired(ev.ANSWER_END, game.timer_token))
-            else:
-                given = game.question.answer if how == "right" else "абракадабра"
-                step(ev.ChatMessage(user_id, given))
-        if end == "stop":
-            step(ev.StopRequested(players[0][0] if players else 0))
-        assert (end == "finish") == (game.phase.value == "finished"), game.phase
-        await games.save(session, game)
-        await chats.set_active_game(session, peer_id, None if game.phase.over else game_id)
+def _play(
+    game_id: int,
+    deck: tuple[Question, ...],
+    players: Sequence[tuple[int, str]],
+    answers: Sequence[tuple[int, How]],
+    end: End,
+    seed: int,
+) -> Game:
+    game, _ = machine.open_lobby(game_id, GameSettings(pause_seconds=0), deck, seed, NOW)
+
+    def step(event: ev.GameEvent) -> None:
+        nonlocal game
+        game, _ = machine.step(game, event, NOW)
+
+    assert not (end == "close" and players), "a closed lobby is one nobody joined"
+    for user_id, name in players:
+        step(ev.Join(user_id, name, "cb"))
+    if end == "close":
+        step(ev.TimerFired(ev.LOBBY_END, game.timer_token))
+    elif players:
+        step(ev.Begin(players[0][0], "cb"))
+    for user_id, how in answers:
+        assert game.captain_id is not None
+        step(ev.Early(game.captain_id, "cb"))
+        if len(players) > 1:
+            step(ev.Pick(game.captain_id, "cb", user_id))
+        assert game.answerer_id == user_id
+        if how == "silent":
+            step(ev.TimerFired(ev.ANSWER_END, game.timer_token))
+        else:
+            given = game.question.answer if how == "right" else "абракадабра"
+            step(ev.ChatMessage(user_id, given))
+    if end == "stop":
+        step(ev.StopRequested(players[0][0] if players else 0))
+    assert (end == "finish") == (game.phase.value == "finished"), game.phase
     return game

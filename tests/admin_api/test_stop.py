@@ -4,18 +4,18 @@ handling of it, and the API's answers when it cannot (unknown, not active, no br
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import aio_pika
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.actions import SendMessage
+from app.bot.applier import Applier, UpdateWork
 from app.bot.game_router import GameRouter
 from app.broker import topology
-from app.db.engine import create_sessionmaker
+from app.db.pool import Pool
 from app.game.model import GameSettings
+from app.repositories.batch import Persisted
 from app.vk.updates import ADMIN_STOP, AdminStop, parse_update
 from tests.admin_api.conftest import AppFactory, Client, error_of, login
 from tests.admin_api.seed import play
@@ -36,17 +36,19 @@ async def next_update(
     return message
 
 
-async def route(db: AsyncEngine, raw: Any) -> list[Any]:
-    """Apply an update with the bot's game router, as the bot's handler would."""
+async def route(pool: Pool, raw: Any) -> list[str]:
+    """Apply an update as the bot does (its applier and game router); the texts it queued."""
     router = GameRouter(GameSettings(), names=None)  # type: ignore[arg-type]  # not needed
-    async with create_sessionmaker(db).begin() as session:
-        actions = await router.route(session, parse_update(raw), datetime.now(UTC))
-    return list(actions or [])
+    queued: list[Persisted] = []
+    applier = Applier(pool, [router], router, queued.append)
+    assert await applier([UpdateWork(parse_update(raw))]) == ["applied"]
+    return [row.params["text"] for p in queued for row in p.outbox]
 
 
 async def test_stop_publishes_to_the_chats_shard_and_the_bot_ends_the_game(
     app_factory: AppFactory,
     db: AsyncEngine,
+    pool: Pool,
     broker: aio_pika.abc.AbstractRobustConnection,
     amqp_names: topology.Names,
 ) -> None:
@@ -70,19 +72,18 @@ async def test_stop_publishes_to_the_chats_shard_and_the_bot_ends_the_game(
     assert message.headers["peer_id"] == CHAT
     assert parse_update(raw) == AdminStop(raw["event_id"], CHAT, game.id)
 
-    actions = await route(db, raw)
-    results = [a.text for a in actions if isinstance(a, SendMessage)]
-    assert any("Игра остановлена досрочно" in text for text in results), actions
+    results = await route(pool, raw)
+    assert any("Игра остановлена досрочно" in text for text in results), results
     stopped = await (await client.get(f"/api/games/{game.id}")).json()
     assert stopped["status"] == "stopped"
     assert stopped["score"] == {"team": 1, "bot": 0}
 
     # Once the game is over a late stop changes nothing and says nothing.
-    assert await route(db, {**raw, "event_id": "admin-stop-late"}) == []
+    assert await route(pool, {**raw, "event_id": "admin-stop-late"}) == []
     # A stop meant for another game of the chat (one that ended in between) is ignored too.
     newer = await play(db, CHAT, [(1, "Аня")], [], end="running")
     other = {**raw, "event_id": "admin-stop-other", "object": {**raw["object"]}}
-    assert await route(db, other) == []
+    assert await route(pool, other) == []
     assert (await (await client.get(f"/api/games/{newer.id}")).json())["status"] == "active"
     await error_of(await client.post(f"/api/games/{game.id}/stop"), 409)
 

@@ -20,7 +20,7 @@ import pytest
 from alembic import command
 from sqlalchemy.engine import make_url
 
-from app.db.engine import create_engine, create_sessionmaker
+from app.db.pool import create_pool
 from app.repositories import cursor
 from scripts.run_local import EmbeddedPostgres, EmbeddedPostgresUnavailable
 from tests.conftest import alembic_config
@@ -70,12 +70,11 @@ async def test_fresh_start_migrate_restart_keeps_the_data_and_adopts_a_running_s
         assert os.stat(data_dir).st_uid == server.account.uid != 0
     await asyncio.to_thread(command.upgrade, alembic_config(server.url), "head")
 
-    engine = create_engine(server.url, pool_size=1)
+    pool = await create_pool(server.url, size=1)
     try:
-        async with create_sessionmaker(engine).begin() as session:
-            await cursor.save(session, 42, "ts-before-restart")
+        await cursor.save(pool, 42, "ts-before-restart")
     finally:
-        await engine.dispose()
+        await pool.close()
     conn = await connect(server.url)
     try:
         assert await conn.fetchval("SHOW listen_addresses") == ""  # no TCP at all
@@ -93,12 +92,11 @@ async def test_fresh_start_migrate_restart_keeps_the_data_and_adopts_a_running_s
     again = await start(data_dir, servers)
     assert not again.created
     assert again.url == server.url
-    engine = create_engine(again.url, pool_size=1)
+    pool = await create_pool(again.url, size=1)
     try:
-        async with create_sessionmaker(engine)() as session:
-            assert await cursor.load(session, 42) == "ts-before-restart"
+        assert await cursor.load(pool, 42) == "ts-before-restart"
     finally:
-        await engine.dispose()
+        await pool.close()
     # Migrations are idempotent on the kept data.
     await asyncio.to_thread(command.upgrade, alembic_config(again.url), "head")
 

@@ -1,94 +1,108 @@
-"""The game's persistence: deck choice, state round trip with its queryable mirror."""
+"""The game's persistence (the bot's batch statements): deck choice, state round trip with its
+queryable mirror, the lock-and-load of a chat with its game, one active game per chat."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import asyncpg
 import pytest
-from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.actions import SendMessage, SetTimer
+from app.db.pool import Pool
 from app.game import events as ev
 from app.game import machine
 from app.game.model import GameSettings, Phase
-from app.repositories import chats, games, questions
+from app.repositories import batch
+from app.repositories.batch import ChatWrites
+from tests.game_store import save_game
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 PEER = 2000000077
 
 
-async def test_deck_prefers_questions_the_chat_has_not_played(
-    db: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]
-) -> None:
-    async with sessionmaker.begin() as session:
-        total = await session.scalar(text("SELECT count(*) FROM questions"))
-        assert total is not None
-        assert total >= 150
-        await chats.lock(session, PEER)
-        first = await questions.pick_deck(session, PEER, 6)
-        assert len({q.id for q in first}) == 6
-        # Play a whole game with that deck.
-        game_id = await games.create(session, PEER)
-        game, _ = machine.open_lobby(game_id, GameSettings(rounds=6), first, 1, NOW)
-        game, _ = machine.step(game, ev.Join(5, "Аня", "cb"), NOW)
-        game, _ = machine.step(game, ev.Begin(5, "cb"), NOW)
-        for _ in range(6):
-            game, _ = machine.step(game, ev.Early(5, "cb"), NOW)
-            game, _ = machine.step(game, ev.ChatMessage(5, "не знаю"), NOW)
-            if game.phase is Phase.PAUSE:
-                game, _ = machine.step(game, ev.TimerFired("pause_end", game.timer_token), NOW)
-        assert game.phase is Phase.FINISHED
-        await games.save(session, game)
+async def new_game_id(pool: Pool, peer_id: int = PEER) -> int:
+    async with pool.acquire() as conn, conn.transaction():
+        await batch.lock_and_load(conn, [], [peer_id])
+        return await batch.create_game(conn, peer_id)
 
-    async with sessionmaker.begin() as session:
-        second = await questions.pick_deck(session, PEER, 6)
-        other_chat = await questions.pick_deck(session, PEER + 1, total)
+
+async def test_deck_prefers_questions_the_chat_has_not_played(db: AsyncEngine, pool: Pool) -> None:
+    total = await pool.fetchval("SELECT count(*) FROM questions")
+    assert total >= 150
+    first = await batch.pick_deck(pool, PEER, 6)
+    assert len({q.id for q in first}) == 6
+    # Play a whole game with that deck.
+    game, _ = machine.open_lobby(await new_game_id(pool), GameSettings(rounds=6), first, 1, NOW)
+    game, _ = machine.step(game, ev.Join(5, "Аня", "cb"), NOW)
+    game, _ = machine.step(game, ev.Begin(5, "cb"), NOW)
+    for _ in range(6):
+        game, _ = machine.step(game, ev.Early(5, "cb"), NOW)
+        game, _ = machine.step(game, ev.ChatMessage(5, "не знаю"), NOW)
+        if game.phase is Phase.PAUSE:
+            game, _ = machine.step(game, ev.TimerFired("pause_end", game.timer_token), NOW)
+    assert game.phase is Phase.FINISHED
+    await save_game(pool, PEER, game)
+
+    second = await batch.pick_deck(pool, PEER, 6)
+    other_chat = await batch.pick_deck(pool, PEER + 1, total)
     assert not {q.id for q in first} & {q.id for q in second}
     assert len(other_chat) == total  # the other chat may get any question
 
 
-async def test_save_mirrors_state_into_columns_players_and_rounds(
-    db: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]
+async def test_persist_mirrors_state_into_columns_players_and_rounds(
+    db: AsyncEngine, pool: Pool
 ) -> None:
-    async with sessionmaker.begin() as session:
-        await chats.lock(session, PEER)
-        deck = await questions.pick_deck(session, PEER, 2)
-        game_id = await games.create(session, PEER)
-        game, _ = machine.open_lobby(game_id, GameSettings(rounds=2), deck, 7, NOW)
-        for user, name in ((5, "Аня"), (6, "Борис")):
-            game, _ = machine.step(game, ev.Join(user, name, "cb"), NOW)
-        game, _ = machine.step(game, ev.Begin(5, "cb"), NOW)
-        game, _ = machine.step(game, ev.StopRequested(6), NOW)
-        await games.save(session, game)
-        await chats.set_active_game(session, PEER, None)
+    deck = await batch.pick_deck(pool, PEER, 2)
+    game, _ = machine.open_lobby(await new_game_id(pool), GameSettings(rounds=2), deck, 7, NOW)
+    for user, name in ((5, "Аня"), (6, "Борис")):
+        game, _ = machine.step(game, ev.Join(user, name, "cb"), NOW)
+    game, _ = machine.step(game, ev.Begin(5, "cb"), NOW)
+    await save_game(pool, PEER, game)
+    async with pool.acquire() as conn, conn.transaction():
+        chats, _ = await batch.lock_and_load(conn, [], [PEER])
+    assert chats[PEER].active_game_id == game.id
+    assert chats[PEER].game == game  # the state round-trips exactly
 
-    async with sessionmaker() as session:
-        loaded = await games.load(session, game_id)
-        assert loaded == game
-        assert await games.last_over(session, PEER) == game
-        row = (
-            await session.execute(
-                text("SELECT status, phase, captain_id FROM games WHERE id = :id"),
-                {"id": game_id},
-            )
-        ).one()
-        players = (
-            await session.execute(
-                text("SELECT user_id, is_captain FROM game_players ORDER BY position")
-            )
-        ).all()
+    game, _ = machine.step(game, ev.StopRequested(6), NOW)
+    await save_game(pool, PEER, game)
+    assert await batch.last_over(pool, PEER) == game
+    row = await pool.fetchrow("SELECT status, phase, captain_id FROM games WHERE id = $1", game.id)
+    players = await pool.fetch("SELECT user_id, is_captain FROM game_players ORDER BY position")
     assert tuple(row) == ("stopped", "stopped", game.captain_id)
-    assert [p.user_id for p in players] == [5, 6]
-    assert sum(p.is_captain for p in players) == 1
+    assert [p["user_id"] for p in players] == [5, 6]
+    assert sum(p["is_captain"] for p in players) == 1
+    async with pool.acquire() as conn, conn.transaction():
+        chats, _ = await batch.lock_and_load(conn, [], [PEER])
+    assert (chats[PEER].active_game_id, chats[PEER].game) == (None, None)
 
 
-async def test_one_active_game_per_chat_is_enforced(
-    db: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]
+async def test_persist_writes_timers_and_outbox_in_order_and_cancels(
+    db: AsyncEngine, pool: Pool
 ) -> None:
-    async with sessionmaker.begin() as session:
-        await chats.lock(session, PEER)
-        await games.create(session, PEER)
-    with pytest.raises(IntegrityError):
-        async with sessionmaker.begin() as session:
-            await games.create(session, PEER)
+    later = datetime(2030, 1, 1, tzinfo=UTC)
+    first = ChatWrites(PEER, timers=[SetTimer("a", later, "t1")], messages=[SendMessage("1")])
+    other = ChatWrites(PEER + 1, messages=[SendMessage("x"), SendMessage("y")])
+    async with pool.acquire() as conn, conn.transaction():
+        await batch.lock_and_load(conn, [], [PEER, PEER + 1])
+        done = await batch.persist(conn, [first, other])
+    assert [(r.peer_id, r.params["text"]) for r in done.outbox] == [
+        (PEER, "1"),
+        (PEER + 1, "x"),
+        (PEER + 1, "y"),
+    ]
+    assert [(t.peer_id, t.name, t.token, t.due_at) for t in done.timers] == [
+        (PEER, "a", "t1", later)
+    ]
+    replace = ChatWrites(PEER, cancel_timers=True, timers=[SetTimer("b", later, "t2")])
+    async with pool.acquire() as conn, conn.transaction():
+        done = await batch.persist(conn, [replace])
+    names = await pool.fetch("SELECT name FROM timers WHERE peer_id = $1", PEER)
+    assert [row["name"] for row in names] == ["b"]  # the old one cancelled, the new one kept
+
+
+async def test_one_active_game_per_chat_is_enforced(db: AsyncEngine, pool: Pool) -> None:
+    await new_game_id(pool)
+    with pytest.raises(asyncpg.UniqueViolationError):
+        await new_game_id(pool)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -15,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.actions import AnswerCallback, EditMessage, SendMessage
 from app.bot.sender import OutboxSender
 from app.db.engine import create_sessionmaker
-from app.repositories import outbox
+from app.db.pool import Pool
+from app.repositories import batch, outbox
+from app.repositories.batch import ChatWrites
 from app.vk.client import RetryPolicy, VKClient
 from app.vk.ratelimit import SlidingWindowLimiter
 from tests.helpers import wait_until
@@ -32,10 +35,11 @@ class Rig:
     control: ControlClient
     stop: asyncio.Event
     task: asyncio.Task[None]
+    api_url: str
 
 
 @pytest.fixture
-async def rig(db: AsyncEngine) -> AsyncIterator[Rig]:
+async def rig(db: AsyncEngine, pool: Pool) -> AsyncIterator[Rig]:
     server = TestServer(create_app(EmulatorConfig(group_id=1, token=TOKEN)))
     await server.start_server()
     async with aiohttp.ClientSession() as http:
@@ -46,11 +50,11 @@ async def rig(db: AsyncEngine) -> AsyncIterator[Rig]:
             retry=RetryPolicy(attempts=3, base_delay=0.01),
             limiter=SlidingWindowLimiter(20),
         )
-        sender = OutboxSender(db, vk, sweep_interval=0.2)
+        sender = OutboxSender(pool, vk, sweep_interval=0.2)
         stop = asyncio.Event()
         task = asyncio.create_task(sender.run(stop))
         control = ControlClient(str(server.make_url("/")))
-        yield Rig(sender, control, stop, task)
+        yield Rig(sender, control, stop, task, str(server.make_url("/method")))
         stop.set()
         await task
         await control.close()
@@ -191,3 +195,76 @@ async def test_throughput_under_the_request_limit(rig: Rig, db: AsyncEngine) -> 
         f"sender throughput: 400 messages in {elapsed:.2f}s = {400 / elapsed:.0f} messages/s "
         f"over {counters['requests']} requests"
     )
+
+
+async def test_rows_handed_over_after_the_commit_are_sent_in_order(
+    rig: Rig, db: AsyncEngine, pool: Pool
+) -> None:
+    """The bot's path: rows written by a batch go to the sender in memory, not via a scan."""
+    user = await rig.control.create_user("Ира")
+    peer_id = (await rig.control.create_chat("c", [user["id"]]))["peer_id"]
+    writes = ChatWrites(peer_id, messages=[SendMessage("q", ref="q"), EditMessage("q", "q2")])
+    async with pool.acquire() as conn, conn.transaction():
+        persisted = await batch.persist(conn, [writes])
+    assert [row.method for row in persisted.outbox] == [outbox.SEND, outbox.EDIT]
+    rig.sender.add(persisted.outbox)
+    await wait_delivered(rig, 2)
+    await settled(db)
+    assert [m["text"] for m in await rig.control.messages(peer_id)] == ["q2"]
+
+
+async def test_a_burst_leaves_paced_in_full_requests(rig: Rig, db: AsyncEngine) -> None:
+    """200 replies at once: a handful of execute requests a pace apart, not 20 thin ones."""
+    user = await rig.control.create_user("Ира")
+    peers = [
+        (await rig.control.create_chat(f"chat {i}", [user["id"]]))["peer_id"] for i in range(200)
+    ]
+    async with create_sessionmaker(db).begin() as session:
+        for peer_id in peers:
+            await outbox.add(session, peer_id, [SendMessage(f"{peer_id}")])
+    for peer_id in peers:
+        rig.sender.wake(peer_id)
+    await wait_delivered(rig, 200)
+    counters = await rig.control.counters()
+    assert counters["rate_limited"] == 0
+    assert counters["requests"] <= 12  # 200 calls in requests of up to 25 calls
+
+
+async def test_two_senders_deliver_each_row_once(rig: Rig, db: AsyncEngine, pool: Pool) -> None:
+    """Two processes' senders woken for the same chats: each chat's lock picks one sender."""
+    user = await rig.control.create_user("Ира")
+    peers = [(await rig.control.create_chat(f"c{i}", [user["id"]]))["peer_id"] for i in range(20)]
+    async with create_sessionmaker(db).begin() as session:
+        for peer_id in peers:
+            edits = [EditMessage("m", f"{peer_id} v{n}") for n in (1, 2)]
+            await outbox.add(session, peer_id, [SendMessage(f"{peer_id} v0", ref="m"), *edits])
+    async with aiohttp.ClientSession() as http:
+        vk = VKClient(
+            http,
+            TOKEN,
+            api_url=rig.api_url,
+            retry=RetryPolicy(attempts=3, base_delay=0.01),
+            limiter=SlidingWindowLimiter(20),
+        )
+        other = OutboxSender(pool, vk, sweep_interval=0.2)
+        stop = asyncio.Event()
+        task = asyncio.create_task(other.run(stop))
+        for peer_id in peers:
+            rig.sender.wake(peer_id)
+            other.wake(peer_id)
+        await wait_delivered(rig, 60)
+        await settled(db)
+        stop.set()
+        await task
+    entries = (await rig.control.log(after=0, limit=10_000))["entries"]
+    deliveries = Counter(
+        (entry["peer_id"], entry["kind"])
+        for entry in entries
+        if entry["kind"] in ("bot_message", "bot_edit")
+    )
+    for peer_id in peers:  # edits are not de-duplicated by VK: a second sender would show
+        assert deliveries[(peer_id, "bot_message")] == 1
+        assert deliveries[(peer_id, "bot_edit")] == 2
+        assert [m["text"] for m in await rig.control.messages(peer_id)] == [f"{peer_id} v2"]
+    assert (await rig.control.counters())["duplicate_random_ids"] == 0
+    assert rig.sender.calls + other.calls == 60

@@ -1,0 +1,76 @@
+"""One chat inside a batch's transaction: its locked row, its game, and what to write.
+
+Routers read the chat and its game from here and record what changes; nothing is written
+until the batch persists every chat's :class:`ChatWrites` in one statement. Several events
+of one chat in a batch see each other's changes, in order, as if each had its own
+transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from app.actions import Action, CancelTimers, SetTimer
+from app.game.model import Game, Question
+from app.repositories import batch
+from app.repositories.batch import ChatWrites, Connection, LockedChat
+
+
+class ChatTx:
+    def __init__(self, conn: Connection, chat: LockedChat) -> None:
+        self._conn = conn
+        self.peer_id = chat.peer_id
+        self.active_game_id = chat.active_game_id
+        self.settings: dict[str, Any] = chat.settings
+        self.status = chat.status
+        self.game = chat.game  # the active game as of the events applied so far
+        self._loaded: dict[int, Game | None] = {}
+        if chat.game is not None:
+            self._loaded[chat.game.id] = chat.game
+        self.writes = ChatWrites(chat.peer_id)
+
+    # Reads and rare writes that need the database now ----------------------------------------
+
+    async def pick_deck(self, size: int) -> tuple[Question, ...]:
+        return await batch.pick_deck(self._conn, self.peer_id, size)
+
+    async def create_game(self) -> int:
+        game_id = await batch.create_game(self._conn, self.peer_id)
+        self._loaded[game_id] = None
+        return game_id
+
+    async def last_over(self) -> Game | None:
+        return await batch.last_over(self._conn, self.peer_id)
+
+    # Writes collected for the batch's persist ---------------------------------------------------
+
+    def save(self, game: Game) -> None:
+        self.writes.games[game.id] = (game, self._loaded.get(game.id))
+        if game.id == self.active_game_id:
+            self.game = game
+
+    def set_active_game(self, game: Game | None) -> None:
+        self.active_game_id = game.id if game is not None else None
+        self.game = game
+        self.writes.active_game = (self.active_game_id,)
+
+    def set_status(self, status: str) -> None:
+        self.status = self.writes.status = status
+
+    def add(self, actions: Sequence[Action]) -> None:
+        """Queue a transition's actions: messages to the outbox, timers to the timers table."""
+        writes = self.writes
+        for action in actions:
+            if isinstance(action, CancelTimers):
+                writes.cancel_timers = True
+                writes.timers.clear()  # set earlier in this batch: cancelled as well
+            elif isinstance(action, SetTimer):
+                writes.timers.append(action)
+            else:
+                writes.messages.append(action)
+
+
+def detached(conn: Connection, peer_id: int) -> ChatTx:
+    """A chat context for an update without a chat (peer 0): nothing is locked or loaded."""
+    return ChatTx(conn, LockedChat(peer_id, None, {}, "active", None))

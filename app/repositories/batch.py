@@ -1,0 +1,323 @@
+"""The bot's hot path as a few set-based statements, for a whole batch of chats at once.
+
+A batch of events (updates and timer firings of many chats) costs the same handful of round
+trips as a single event: ``BEGIN``, claim the batch's timers, lock and load every chat with its
+game (recording the updates' event ids on the way), write everything, ``COMMIT``. Each
+statement has a fixed shape (arrays in, ``unnest`` inside), so asyncpg prepares it once per
+connection. Rare steps (a new game, /info between games, a chat's status) run their own small
+statement inside the same transaction.
+
+Locks: the chats are locked in ``peer_id`` order by one statement, so two batches that share
+chats wait for each other instead of deadlocking; a batch that still fails is retried chat
+by chat by the caller (:mod:`app.bot.batcher`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.actions import MessageAction, SetTimer
+from app.game.model import Game, Question, from_json, to_json
+from app.repositories.games import status_of
+from app.repositories.outbox import OutboxRow, row_values
+from app.repositories.timers import DueTimer
+
+Connection = Any  # asyncpg.Connection (asyncpg ships no type information)
+
+
+@dataclass(frozen=True)
+class LockedChat:
+    peer_id: int
+    active_game_id: int | None
+    settings: dict[str, Any]
+    status: str
+    game: Game | None
+
+
+@dataclass
+class ChatWrites:
+    """Everything a batch changes for one chat, written by :func:`persist` in one statement."""
+
+    peer_id: int
+    # Game states to save by game id, each with the state it was loaded with (None: created
+    # in this batch), which tells whether the players/rounds mirror changed.
+    games: dict[int, tuple[Game, Game | None]] = field(default_factory=dict)
+    active_game: tuple[int | None] | None = None  # (new active_game_id,) when it changed
+    status: str | None = None
+    cancel_timers: bool = False
+    timers: list[SetTimer] = field(default_factory=list)
+    messages: list[MessageAction] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return (
+            not self.games
+            and self.active_game is None
+            and self.status is None
+            and not self.cancel_timers
+            and not self.timers
+            and not self.messages
+        )
+
+
+@dataclass(frozen=True)
+class Persisted:
+    outbox: list[OutboxRow]
+    timers: list[DueTimer]
+
+
+# Claim and lock ---------------------------------------------------------------------------------
+
+_CLAIM_TIMERS = """
+DELETE FROM timers WHERE id IN (
+    SELECT id FROM timers WHERE id = ANY($1::bigint[]) FOR UPDATE SKIP LOCKED
+)
+RETURNING id, peer_id, name, token, due_at
+"""
+
+
+async def claim_timers(conn: Connection, timer_ids: Sequence[int]) -> list[DueTimer]:
+    """Delete the timers this batch fires; a timer another process holds or fired is skipped.
+
+    The delete commits with the batch's effects, so a timer fires exactly once in effect.
+    """
+    rows = await conn.fetch(_CLAIM_TIMERS, list(timer_ids))
+    return [DueTimer(*row) for row in rows]
+
+
+_LOCK_AND_LOAD = """
+WITH fresh AS (
+    INSERT INTO processed_events (event_id, peer_id)
+    SELECT e, p FROM unnest($1::text[], $2::bigint[]) AS u(e, p)
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING event_id
+), locked AS (
+    INSERT INTO chats (peer_id)
+    SELECT p FROM unnest($3::bigint[]) AS u(p) ORDER BY p
+    ON CONFLICT (peer_id) DO UPDATE SET last_activity_at = now()
+    RETURNING peer_id, active_game_id, settings, status
+)
+SELECT l.peer_id, l.active_game_id, l.settings, l.status, g.state, NULL::text AS event_id
+FROM locked l LEFT JOIN games g ON g.id = l.active_game_id
+UNION ALL
+SELECT NULL, NULL, NULL, NULL, NULL, event_id FROM fresh
+"""
+
+
+async def lock_and_load(
+    conn: Connection, events: Sequence[tuple[str, int]], peer_ids: Sequence[int]
+) -> tuple[dict[int, LockedChat], set[str]]:
+    """Record the updates' event ids, lock the chats (creating new ones), load their games.
+
+    Returns the locked chats and the event ids that were new (the others were applied before).
+    ``peer_ids`` must be distinct; an upsert may not touch one row twice.
+    """
+    rows = await conn.fetch(
+        _LOCK_AND_LOAD,
+        [event_id for event_id, _ in events],
+        [peer_id for _, peer_id in events],
+        sorted(peer_ids),
+    )
+    chats: dict[int, LockedChat] = {}
+    fresh: set[str] = set()
+    for peer_id, game_id, settings, status, state, event_id in rows:
+        if event_id is not None:
+            fresh.add(event_id)
+        else:
+            game = from_json(state) if state is not None else None
+            chats[peer_id] = LockedChat(peer_id, game_id, settings or {}, status, game)
+    return chats, fresh
+
+
+# Rare steps inside the batch's transaction ------------------------------------------------------
+
+
+async def create_game(conn: Connection, peer_id: int) -> int:
+    """Reserve a game id; its state is written by :func:`persist` with the rest."""
+    return int(await conn.fetchval("INSERT INTO games (peer_id) VALUES ($1) RETURNING id", peer_id))
+
+
+_PICK_DECK = """
+WITH last_played AS (
+    SELECT r.question_id, max(r.started_at) AS last
+    FROM game_rounds r JOIN games g ON g.id = r.game_id
+    WHERE g.peer_id = $1 AND r.question_id IS NOT NULL
+    GROUP BY r.question_id
+)
+SELECT q.id, q.text, q.answer, q.alternatives, q.comment
+FROM questions q LEFT JOIN last_played lp ON lp.question_id = q.id
+ORDER BY lp.last ASC NULLS FIRST, random()
+LIMIT $2
+"""
+
+
+async def pick_deck(conn: Connection, peer_id: int, size: int) -> tuple[Question, ...]:
+    """``size`` questions for a chat: never-played ones first (random), then the stalest."""
+    rows = await conn.fetch(_PICK_DECK, peer_id, size)
+    return tuple(
+        Question(id=r[0], text=r[1], answer=r[2], alternatives=tuple(r[3] or ()), comment=r[4])
+        for r in rows
+    )
+
+
+async def last_over(conn: Connection, peer_id: int) -> Game | None:
+    """The chat's most recent finished or stopped game (for /info between games)."""
+    state = await conn.fetchval(
+        "SELECT state FROM games WHERE peer_id = $1 AND status IN ('finished', 'stopped') "
+        "ORDER BY id DESC LIMIT 1",
+        peer_id,
+    )
+    return from_json(state) if state is not None else None
+
+
+# Writing a batch --------------------------------------------------------------------------------
+
+_PERSIST = """
+WITH saved AS (
+    UPDATE games SET status = u.status, phase = u.phase, round = u.round,
+        rounds_total = u.rounds_total, score_team = u.score_team, score_bot = u.score_bot,
+        captain_id = u.captain_id, state = u.state, started_at = u.started_at,
+        finished_at = u.finished_at, updated_at = now()
+    FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::int[],
+                $8::bigint[], $9::jsonb[], $10::timestamptz[], $11::timestamptz[])
+        AS u(id, status, phase, round, rounds_total, score_team, score_bot, captain_id, state,
+             started_at, finished_at)
+    WHERE games.id = u.id
+), chat AS (
+    UPDATE chats SET
+        active_game_id = CASE WHEN u.set_game THEN u.game_id ELSE chats.active_game_id END,
+        status = coalesce(u.status, chats.status),
+        last_activity_at = now()
+    FROM unnest($12::bigint[], $13::bool[], $14::int[], $15::text[])
+        AS u(peer_id, set_game, game_id, status)
+    WHERE chats.peer_id = u.peer_id
+), players AS (
+    INSERT INTO game_players (game_id, user_id, name, position, is_captain)
+    SELECT * FROM unnest($16::int[], $17::bigint[], $18::text[], $19::int[], $20::bool[])
+    ON CONFLICT (game_id, user_id) DO UPDATE SET is_captain = excluded.is_captain
+), rounds AS (
+    INSERT INTO game_rounds (game_id, number, question_id, question_text, correct_answer,
+                             answerer_id, answer_text, correct, started_at, answered_at)
+    SELECT u.game_id, u.number, q.id, u.question_text, u.correct_answer, u.answerer_id,
+           u.answer_text, u.correct, u.started_at, u.answered_at
+    FROM unnest($21::int[], $22::int[], $23::int[], $24::text[], $25::text[], $26::bigint[],
+                $27::text[], $28::bool[], $29::timestamptz[], $30::timestamptz[])
+        AS u(game_id, number, question_id, question_text, correct_answer, answerer_id,
+             answer_text, correct, started_at, answered_at)
+    LEFT JOIN questions q ON q.id = u.question_id  -- a question deleted mid-game: NULL
+    ON CONFLICT (game_id, number) DO NOTHING
+), cancelled AS (
+    DELETE FROM timers WHERE peer_id = ANY($31::bigint[])
+), timer AS (
+    INSERT INTO timers (peer_id, name, token, due_at)
+    SELECT * FROM unnest($32::bigint[], $33::text[], $34::text[], $35::timestamptz[])
+    RETURNING id, peer_id, name, token, due_at
+), queued AS (
+    INSERT INTO outbox (peer_id, method, params, ref)
+    SELECT u.peer_id, u.method, u.params, u.ref
+    FROM unnest($36::bigint[], $37::text[], $38::jsonb[], $39::text[]) WITH ORDINALITY
+        AS u(peer_id, method, params, ref, n)
+    ORDER BY u.n
+    RETURNING id, peer_id, method, params, ref, next_attempt_at
+)
+SELECT 't' AS kind, id, peer_id, name, token, due_at, NULL::jsonb AS params, NULL::text AS ref
+FROM timer
+UNION ALL
+SELECT 'o', id, peer_id, method, NULL, next_attempt_at, params, ref FROM queued
+"""
+
+
+class _Columns:
+    """Parallel arrays, one per column of one ``unnest``."""
+
+    def __init__(self, width: int) -> None:
+        self.columns: list[list[Any]] = [[] for _ in range(width)]
+
+    def add(self, *values: Any) -> None:
+        for column, value in zip(self.columns, values, strict=True):
+            column.append(value)
+
+
+async def persist(conn: Connection, writes: Sequence[ChatWrites]) -> Persisted:
+    """Write a batch's states, mirrors, chats, timers and outbox rows in one statement.
+
+    Outbox rows are inserted in the order of ``writes`` and of each chat's messages, so ids
+    (the send order, and messages.send's random_id) follow the order the game asked for.
+    """
+    games, chats, players, rounds = _Columns(11), _Columns(4), _Columns(5), _Columns(10)
+    cancel: list[int] = []
+    timers, outbox = _Columns(4), _Columns(4)
+    for w in writes:
+        for game, loaded in w.games.values():
+            _add_game(games, players, rounds, game, loaded)
+        if w.active_game is not None or w.status is not None:
+            game_id = w.active_game[0] if w.active_game is not None else None
+            chats.add(w.peer_id, w.active_game is not None, game_id, w.status)
+        if w.cancel_timers:
+            cancel.append(w.peer_id)
+        for timer in w.timers:
+            timers.add(w.peer_id, timer.name, timer.token, timer.due)
+        for message in w.messages:
+            outbox.add(*row_values(w.peer_id, message))
+    args = [
+        *games.columns,
+        *chats.columns,
+        *players.columns,
+        *rounds.columns,
+        cancel,
+        *timers.columns,
+        *outbox.columns,
+    ]
+    queued: list[OutboxRow] = []
+    set_timers: list[DueTimer] = []
+    for kind, row_id, peer_id, name, token, at, params, ref in await conn.fetch(_PERSIST, *args):
+        if kind == "t":
+            set_timers.append(DueTimer(row_id, peer_id, name, token, at))
+        else:
+            queued.append(OutboxRow(row_id, peer_id, name, params, ref, 0, at))
+    queued.sort(key=lambda row: row.id)
+    return Persisted(queued, set_timers)
+
+
+def _add_game(
+    games: _Columns, players: _Columns, rounds: _Columns, game: Game, loaded: Game | None
+) -> None:
+    games.add(
+        game.id,
+        status_of(game),
+        game.phase.value,
+        game.round,
+        game.rounds_total,
+        game.score_team,
+        game.score_bot,
+        game.captain_id,
+        to_json(game),
+        game.started_at,
+        game.finished_at,
+    )
+    # The mirror tables change only on a join, a new captain or a finished round.
+    if game.players and (
+        loaded is None or (loaded.players, loaded.captain_id) != (game.players, game.captain_id)
+    ):
+        for position, player in enumerate(game.players):
+            is_captain = player.user_id == game.captain_id
+            players.add(game.id, player.user_id, player.name, position, is_captain)
+    known = len(loaded.results) if loaded is not None else 0
+    if len(game.results) > known:
+        by_id = {question.id: question for question in game.questions}
+        for result in game.results[known:]:
+            question = by_id[result.question_id]
+            rounds.add(
+                game.id,
+                result.number,
+                result.question_id,
+                question.text,
+                question.answer,
+                result.answerer_id,
+                result.answer_text,
+                result.correct,
+                result.started_at,
+                result.answered_at,
+            )
