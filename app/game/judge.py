@@ -1,270 +1,126 @@
-"""How a player's free-text answer is judged against a question's accepted answers.
+"""How a player's free-text answer is judged: the way a «Что? Где? Когда?» jury would.
 
-These rules are the documentation of answer judging; the tests in
-``tests/unit/test_judge.py`` pin every one of them.
+The tests in ``tests/unit/judge_cases.txt`` (one case a line) and ``tests/unit/test_judge.py``
+pin every rule below.  The code is in :mod:`app.game.judging`.
 
-Normalisation (applied identically to the player's answer and to every accepted answer):
+Normalisation (the player's answer and every variant alike): Unicode NFC, case, ``ё`` = ``е``,
+stress marks, quotes and punctuation go; digit groups are joined (``1 000 000``) and a decimal
+comma is a point; Latin/Cyrillic look-alikes inside a mixed word are fixed (``Мoсква``); lead-ins
+at the start are dropped while something remains («Ответ:», «Наверное, это», «в», «the»).
 
-1. Unicode NFC, case-folding, ``ё`` -> ``е``; stress marks (combining acute/grave) are removed.
-2. Digit groups separated by spaces are joined (``1 000 000`` -> ``1000000``) and a comma or a
-   dot between digits is a decimal point (``3,14`` == ``3.14``).
-3. Quotes and apostrophes of every kind (``« » „ “ ” " ' ‘ ’ ` ʼ``) are deleted; hyphens,
-   dashes and all other punctuation or symbols separate words; whitespace is collapsed.
-4. Latin/Cyrillic look-alikes: inside a word that mixes both alphabets, the look-alike letters
-   (a c e o p x y k m t h b) are converted to the alphabet the word mostly uses (ties go to
-   Cyrillic), so ``Мoсква`` typed with a Latin ``o`` is ``москва``.  Words written wholly in
-   one alphabet are left alone.
-5. Leading filler words that do not change the meaning are dropped, repeatedly, but only while
-   something remains after dropping them: «ответ», «наш ответ», «это», «наверное»/«наверно»,
-   «может», «может быть», «думаю», «я думаю», «мы думаем» (optionally followed by «что»),
-   «по-моему», «по-нашему», «мне/нам кажется», «кажется»; the leading prepositions «в во на о об
-   обо с со к ко у из от до по за»; the English articles «the a an».  So «Ответ: в Париже» is
-   ``париже`` on both sides, and an accepted answer «На дне» is ``дне``.  Negations («не») are
-   never dropped.
+1. **Meaning, not form.** Words are compared by their lemmas (pymorphy3 with the OpenCorpora
+   dictionaries): «с мечом» = «меч», «книгами» = «книга», «в Париже» = «Париж».  Word order is
+   free; prepositions and lead-ins anywhere are ignored.
+2. **A fuller answer counts when its extra words are true detail**: a first name, patronymic or
+   initials beside the accepted surname («Иван Сергеевич Тургенев», «И. С. Тургенев» for
+   «Тургенев»; an initial may also stand for the accepted first name: «Л. Толстой»), a kind word
+   naming what the answer is («гора Эверест», «река Волга», «роман „Война и мир“», «король
+   Лир»), «год»/«век» beside a number («в 1945 году» for «1945»).  The accepted variant's own
+   kind word may be left out beside a proper name («Эверест» for «гора Эверест», not «Красная»
+   for «Красная площадь»).  Extra words that **conflict** refuse: another first name than the
+   accepted one («Алексей Толстой» for «Лев Толстой»), another surname («Пушкин Лермонтов»),
+   another number, another qualifier («Западная Двина» for «Восточная Двина»), another kind
+   («море Байкал» for «озеро Байкал»).  Any other extra word is refused too, since the judge
+   cannot know it is true («Кот Бегемот» for «Бегемот»), and so is a missing word («Толстой» for
+   «Лев Толстой»: list «Толстой» in the зачёт if the surname suffices).
+3. **Typos are forgiven only when the word is not another word**: a word may be off by
+   0 edits up to 4 letters, 1 up to 8, 2 up to 14, then 15 % (insert, delete, replace, swap),
+   unless the dictionary knows the typed word (other than as a short adjective or participle):
+   «Ирландия» is not «Исландия», «Нигер» not «Нигерия».  A few proper names the dictionary lacks
+   count as known (``judging.words.EXTRA_KNOWN_WORDS``: «Бразилиа» is a capital, not a misspelt
+   «Бразилия»).  A word cut short by two letters or more is unfinished, not misspelt
+   («Менделе»).  Answers that differ only in spacing match («Лосанджелес»).
+4. **Numbers**: digits, words in any case form, ordinals and Roman numerals are the same number
+   («девять» = «9», «сорок два» = «42», «второй» = «2-й» = «II», «тысяча девятьсот сорок
+   пятом» = «1945»); a different number is always wrong («Генрих VII» for «Генрих VIII»).
+5. **Hedges and denials never count**: «X или Y», «то ли X, то ли Y», «X, Y», «X и Y», «X/Y»
+   where another candidate is not true detail; «не X», «не знаю».
+6. **Зачёт / незачёт**: every accepted variant is judged by the same rules (the author's answer
+   first, then the зачёт list); a незачёт variant that the answer matches at least as fully as
+   its best accepted variant refuses it (so «Лев Николаевич Толстой» is refused by the незачёт
+   «Лев Толстой» even when «Толстой» is accepted, while «Алексей Толстой» passes a незачёт
+   «Толстой» when «Алексей Толстой» is accepted).
+7. **Every verdict has a reason** (:class:`Reason`): accepted as ``exact``, ``zachet`` (equal to
+   a зачёт variant), ``number``, ``word_form``, ``fuller`` or ``typo``; refused as ``empty``,
+   ``nezachet``, ``negation``, ``hedge``, ``conflict``, ``other_word``, ``extra``,
+   ``incomplete`` or ``wrong``.  Several accepting variants: the strictest reason wins (then the
+   first listed); several refusing: the most specific reason is reported.
 
-Judging (the player's answer is correct if it matches ANY accepted variant):
-
-* An empty (or whitespace/punctuation-only) answer is never correct.
-* Exact match of the normalised strings is always correct (distance 0).  This is the only way
-  a one-character answer can be correct, i.e. only when the accepted answer is itself that one
-  character (e.g. «7»); a one-letter guess never matches a longer answer.
-* Numbers must match exactly: the multiset of numbers in the answer must equal that of the
-  accepted answer («1812» vs «1813» is wrong although it is one edit; «1812» vs «1812 год» also
-  differs in words, see below).  Numbers written in words or Roman numerals are not converted —
-  list such variants explicitly.
-* Extra words are never accepted: the answer may not have more words than the accepted
-  variant (so «не Пушкин», «Пушкин и Лермонтов» are wrong for «Пушкин»).  A negation word
-  («не», «ни», «нет», «not», «no») that the accepted variant lacks also rejects the answer.
-* Truncations are never accepted: if the answer (in any word order) is a part (substring,
-  prefix, suffix) of the accepted variant and 2 or more characters are missing, it is wrong
-  («Пуш» for «Пушкин», «Менделе» for «Менделеев», «Толстой» for «Лев Толстой» — if the surname
-  alone is enough, list «Толстой» as a variant).  A single missing letter is just a typo.
-  Shortening a word *inside* the answer is an ordinary edit, so «Л. Толстой» (two edits) fits
-  the budget of «Лев Толстой».
-* Typos: the answer may differ from the accepted variant by at most ``typo_budget(n)`` edits,
-  where ``n`` is the accepted variant's normalised length without spaces:
-  0 edits for n <= 4, 1 for 5..8, 2 for 9..14, and floor(15 % of n) for n >= 15.
-  Edits are counted with the optimal-string-alignment distance (rapidfuzz ``OSA``): an
-  insertion, deletion, substitution or a swap of two adjacent letters is one edit.
-* Russian case endings get no special treatment: they are accepted only when they fit the typo
-  budget («в Париже» ≈ «Париж», «Пушкина» ≈ «Пушкин», but «кота» ≠ «кот» and
-  «Толстого» ≠ «Толстой», which is two edits on a 7-letter word).
-* Word order does not matter for multi-word answers with the same number of words
-  («Толстой Лев» == «Лев Толстой»); with more than 6 words both sides are compared with their
-  words sorted instead of trying every order.
-* When several variants match, the one with the smallest distance (then the first listed)
-  is reported in the ``Verdict``.
+Known limits, on purpose (the known misses of ``judge_cases.txt``): the judge knows words, not
+the world, so an extra first name beside a bare surname is trusted («Василий Пушкин» for
+«Пушкин»), an extra refinement or synonym is refused («Наполеон Бонапарт» for «Наполеон»,
+«Иван IV» for «Иван Грозный», «Париж, Франция»), a regnal «I» is another number («Наполеон I»),
+«1001 ночь» is not «Тысяча и одна ночь», a typo that makes another word is refused («Шерлок
+Холм»), a missing first name refuses («Гагарин» for «Юрий Гагарин»), any denial refuses («Не
+Пушкин, а Лермонтов»), and lemmas merge what a reader tells apart («Толстая» for «Толстой»,
+«День» for «На дне»).  List such variants in the зачёт or незачёт.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import permutations
 
-from rapidfuzz.distance import OSA
+from app.game.judging.align import Outcome, compare
+from app.game.judging.pairing import typo_budget
+from app.game.judging.reasons import LENIENCY, SPECIFICITY, Reason
+from app.game.judging.text import normalize
+from app.game.judging.units import analyse
 
-__all__ = ["Verdict", "is_correct", "judge", "normalize", "typo_budget"]
-
-_STRESS_MARKS_RE = re.compile("[\u0300\u0301]")
-_SPACE_CHARS = " \t\u00a0\u2009\u202f"
-_DIGIT_GROUPS_RE = re.compile(rf"(?<!\d)(?<!\d[.,])\d{{1,3}}(?:[{_SPACE_CHARS}]\d{{3}})+(?!\d)")
-_SPACES_RE = re.compile(f"[{_SPACE_CHARS}]")
-_QUOTES_RE = re.compile("[\"'`´‘’‚‛“”„‟«»‹›ʼ＂＇]")
-# A number (with an optional decimal part) or a run of letters/digits; everything else separates.
-_TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?|[^\W_]+")
-_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
-
-_LATIN_LOOKALIKES = "abcehkmoptxy"
-_CYRILLIC_LOOKALIKES = "авсенкмортху"
-_TO_CYRILLIC = str.maketrans(_LATIN_LOOKALIKES, _CYRILLIC_LOOKALIKES)
-_TO_LATIN = str.maketrans(_CYRILLIC_LOOKALIKES, _LATIN_LOOKALIKES)
-
-_FILLERS: frozenset[tuple[str, ...]] = frozenset(
-    tuple(phrase.split())
-    for phrase in (
-        # Russian lead-ins
-        "ответ",
-        "наш ответ",
-        "это",
-        "наверное",
-        "наверно",
-        "может",
-        "может быть",
-        "думаю",
-        "думаю что",
-        "я думаю",
-        "я думаю что",
-        "мы думаем",
-        "мы думаем что",
-        "по моему",
-        "по нашему",
-        "мне кажется",
-        "нам кажется",
-        "кажется",
-        # leading prepositions
-        "в",
-        "во",
-        "на",
-        "о",
-        "об",
-        "обо",
-        "с",
-        "со",
-        "к",
-        "ко",
-        "у",
-        "из",
-        "от",
-        "до",
-        "по",
-        "за",
-        # English articles
-        "the",
-        "a",
-        "an",
-    )
-)
-_MAX_FILLER_WORDS = max(len(phrase) for phrase in _FILLERS)
-_NEGATIONS = frozenset({"не", "ни", "нет", "not", "no"})
-_MAX_PERMUTED_WORDS = 6
+__all__ = ["Reason", "Verdict", "is_correct", "judge", "normalize", "typo_budget"]
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """Outcome of judging one answer.
 
-    ``matched`` is the accepted variant (as given, not normalised) that matched and
-    ``distance`` the number of edits between the normalised strings; both are ``None``
-    when the answer is wrong.
+    ``matched`` is the variant (as listed, not normalised) that decided: the accepted variant
+    of a correct verdict, the незачёт variant of a ``nezachet`` refusal, otherwise ``None``.
     """
 
     correct: bool
+    reason: Reason
     matched: str | None = None
-    distance: int | None = None
 
 
-_WRONG = Verdict(correct=False)
+def _variants(variants: Sequence[str]) -> Sequence[str]:
+    return (variants,) if isinstance(variants, str) else variants  # a bare string is one variant
 
 
-def typo_budget(length: int) -> int:
-    """Edits tolerated for an accepted answer of ``length`` normalised characters (no spaces)."""
-    if length <= 4:
-        return 0
-    if length <= 8:
-        return 1
-    if length <= 14:
-        return 2
-    return length * 15 // 100
+def judge(given: str, accepted: Sequence[str], rejected: Sequence[str] = ()) -> Verdict:
+    """Judge ``given`` against the accepted variants (the author's answer first, then the
+    зачёт list) and the незачёт variants ``rejected``."""
+    answer = analyse(given)
+    if not answer.units and not answer.overlong:
+        return Verdict(correct=False, reason=Reason.EMPTY)
+
+    best: tuple[Reason, Outcome, str] | None = None
+    refusal = Reason.WRONG
+    for index, variant in enumerate(_variants(accepted)):
+        outcome = compare(answer, analyse(variant))
+        if outcome is None:
+            continue
+        reason = outcome.reason
+        if reason is Reason.EXACT and index > 0:
+            reason = Reason.ZACHET
+        if reason.accepted:
+            if best is None or LENIENCY[reason] < LENIENCY[best[0]]:
+                best = (reason, outcome, variant)
+        elif SPECIFICITY[reason] < SPECIFICITY[refusal]:
+            refusal = reason
+
+    for variant in _variants(rejected):
+        outcome = compare(answer, analyse(variant))
+        if outcome is None or not outcome.reason.accepted:
+            continue
+        if best is None or outcome.paired >= best[1].paired:
+            return Verdict(correct=False, reason=Reason.NEZACHET, matched=variant)
+
+    if best is None:
+        return Verdict(correct=False, reason=refusal)
+    return Verdict(correct=True, reason=best[0], matched=best[2])
 
 
-def _join_digit_groups(match: re.Match[str]) -> str:
-    return _SPACES_RE.sub("", match.group(0))
-
-
-def _fix_lookalikes(word: str) -> str:
-    latin = sum("a" <= ch <= "z" for ch in word)
-    cyrillic = sum("а" <= ch <= "я" for ch in word)
-    if not latin or not cyrillic:
-        return word
-    return word.translate(_TO_CYRILLIC if cyrillic >= latin else _TO_LATIN)
-
-
-def _drop_fillers(words: list[str]) -> list[str]:
-    start = 0
-    while True:
-        for size in range(_MAX_FILLER_WORDS, 0, -1):
-            if tuple(words[start : start + size]) in _FILLERS:
-                if start + size >= len(words):
-                    return words[start:]  # nothing would remain: keep it
-                start += size
-                break
-        else:
-            return words[start:]
-
-
-def normalize(text: str) -> str:
-    """Normalise an answer for comparison (see the module docstring for the exact rules)."""
-    text = unicodedata.normalize("NFC", text).casefold().replace("ё", "е")
-    text = _STRESS_MARKS_RE.sub("", text)
-    text = _DIGIT_GROUPS_RE.sub(_join_digit_groups, text)
-    text = _QUOTES_RE.sub("", text)
-    words = [_fix_lookalikes(token.replace(",", ".")) for token in _TOKEN_RE.findall(text)]
-    return " ".join(_drop_fillers(words))
-
-
-def _numbers(text: str) -> Counter[str]:
-    return Counter(_NUMBER_RE.findall(text))
-
-
-def _negations(words: Sequence[str]) -> int:
-    return sum(word in _NEGATIONS for word in words)
-
-
-def _candidates(given_words: list[str], accepted_words: list[str]) -> list[tuple[str, str]]:
-    """Pairs (answer, accepted) to compare: the answer as typed, then its word reorderings."""
-    accepted = " ".join(accepted_words)
-    if len(given_words) != len(accepted_words) or len(given_words) < 2:
-        return [(" ".join(given_words), accepted)]
-    if len(given_words) <= _MAX_PERMUTED_WORDS:
-        # the first permutation is the order as typed
-        return [(" ".join(order), accepted) for order in permutations(given_words)]
-    return [
-        (" ".join(given_words), accepted),
-        (" ".join(sorted(given_words)), " ".join(sorted(accepted_words))),
-    ]
-
-
-def _distance(given: str, accepted: str) -> int | None:
-    """Edits between two normalised answers, or ``None`` if they must not match."""
-    if not given or not accepted:
-        return None
-    if given == accepted:
-        return 0
-    if len(given.replace(" ", "")) < 2:
-        return None  # a one-character guess only counts on an exact match
-    given_words, accepted_words = given.split(), accepted.split()
-    if len(given_words) > len(accepted_words):
-        return None  # extra words change the meaning
-    if _negations(given_words) > _negations(accepted_words):
-        return None
-    if _numbers(given) != _numbers(accepted):
-        return None
-    budget = typo_budget(len(accepted) - accepted.count(" "))
-    if abs(len(given) - len(accepted)) > budget:
-        return None  # cheap exit (long garbage); reordering words keeps the length
-    best: int | None = None
-    for answer, target in _candidates(given_words, accepted_words):
-        if answer in target and len(target) - len(answer) >= 2:
-            return None  # a truncation (in some word order), not a typo
-        edits = OSA.distance(answer, target, score_cutoff=budget)
-        if edits <= budget and (best is None or edits < best):
-            best = edits
-            if best == 0:
-                break
-    return best
-
-
-def judge(given: str, accepted: Sequence[str]) -> Verdict:
-    """Judge ``given`` against the accepted variants and report which one matched."""
-    if isinstance(accepted, str):  # a bare string is one variant, not a list of letters
-        accepted = (accepted,)
-    answer = normalize(given)
-    if not answer:
-        return _WRONG
-    best = _WRONG
-    for variant in accepted:
-        edits = _distance(answer, normalize(variant))
-        if edits is not None and (best.distance is None or edits < best.distance):
-            best = Verdict(correct=True, matched=variant, distance=edits)
-            if edits == 0:
-                break
-    return best
-
-
-def is_correct(given: str, accepted: Sequence[str]) -> bool:
-    """True when ``given`` matches any of the ``accepted`` variants (see :func:`judge`)."""
-    return judge(given, accepted).correct
+def is_correct(given: str, accepted: Sequence[str], rejected: Sequence[str] = ()) -> bool:
+    """True when :func:`judge` accepts ``given``."""
+    return judge(given, accepted, rejected).correct

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from app.actions import Action, AnswerCallback, CancelTimers, EditMessage, SendMessage, SetTimer
 from app.game import events as ev
 from app.game import texts
-from app.game.judge import judge
+from app.game.judge import Reason, judge
 from app.game.model import Game, GameSettings, Phase, Player, Question, RoundResult
 from app.vk.keyboard import EMPTY_KEYBOARD, CallbackButton, grid, inline_keyboard
 
@@ -281,15 +281,21 @@ def _start_answer(game: Game, answerer_id: int, now: datetime) -> Decision:
 
 
 def _verdict(game: Game, given: str | None, now: datetime) -> Decision:
-    correct = given is not None and judge(given, game.question.accepted).correct
+    question = game.question
+    if given is None:  # silence: nothing to judge
+        correct, reason = False, Reason.EMPTY
+    else:
+        verdict = judge(given, question.accepted, question.rejected)
+        correct, reason = verdict.correct, verdict.reason
     result = RoundResult(
         number=game.round,
-        question_id=game.question.id,
+        question_id=question.id,
         answerer_id=game.answerer_id,
         answer_text=given,
         correct=correct,
         started_at=game.round_started_at or now,
         answered_at=now if given is not None else None,
+        reason=reason.value,
     )
     game = replace(
         game,

@@ -45,6 +45,8 @@ class Question:
     answer: str
     alternatives: tuple[str, ...] = ()
     comment: str | None = None
+    # The незачёт list: answers the author refuses even where the judge's rules would accept.
+    rejected: tuple[str, ...] = ()
 
     @property
     def accepted(self) -> tuple[str, ...]:
@@ -66,6 +68,8 @@ class RoundResult:
     correct: bool
     started_at: datetime
     answered_at: datetime | None
+    # Why the judge decided so (app.game.judging.reasons.Reason's value); None in old states.
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,7 @@ def from_json(data: dict[str, Any]) -> Game:
                 answer=q["answer"],
                 alternatives=tuple(q.get("alternatives") or ()),
                 comment=q.get("comment"),
+                rejected=tuple(q.get("rejected") or ()),
             )
             for q in data["questions"]
         ),
@@ -174,6 +179,7 @@ def from_json(data: dict[str, Any]) -> Game:
                 correct=r["correct"],
                 started_at=datetime.fromisoformat(r["started_at"]),
                 answered_at=_dt(r.get("answered_at")),
+                reason=r.get("reason"),
             )
             for r in data.get("results", ())
         ),

@@ -882,6 +882,7 @@ def test_correct_answer_scores_for_the_team() -> None:
             correct=True,
             started_at=answer_game.round_started_at or NOW,
             answered_at=now,
+            reason="zachet",  # «Paris» is in the question's зачёт list
         ),
     )
     verdict, cancel, timer = actions
@@ -905,10 +906,30 @@ def test_wrong_answer_scores_for_the_bot() -> None:
     assert (game.score_team, game.score_bot) == (0, 1)
     result = single(game.results)
     assert (result.correct, result.answer_text, result.answered_at) == (False, "Лондон", at(9))
+    assert result.reason == "wrong"
     verdict = of_type(actions, SendMessage)[0]
     assert verdict.text.startswith("Неверно: «Лондон». Очко боту.")
     assert "Правильный ответ: Париж." in verdict.text
     assert "Счёт: Знатоки 0 : 1 Бот." in verdict.text
+
+
+def test_the_questions_nezachet_refuses_an_answer_the_rules_would_accept() -> None:
+    answer_game = drive(Phase.ANSWER)
+    question = dataclasses.replace(answer_game.question, rejected=("Парижем",))
+    answer_game = dataclasses.replace(answer_game, questions=(question, *answer_game.questions[1:]))
+    game, _ = step(answer_game, say(answerer(answer_game), "в Париже"), at(9))
+
+    result = single(game.results)
+    assert (result.correct, result.reason) == (False, "nezachet")
+    assert (game.score_team, game.score_bot) == (0, 1)
+
+
+def test_a_word_form_of_the_answer_scores() -> None:
+    answer_game = drive(Phase.ANSWER)
+    game, _ = step(answer_game, say(answerer(answer_game), "в Париже"), at(9))
+
+    result = single(game.results)
+    assert (result.correct, result.reason) == (True, "word_form")
 
 
 def test_answer_end_gives_the_bot_a_point() -> None:
@@ -921,6 +942,7 @@ def test_answer_end_gives_the_bot_a_point() -> None:
     result = single(game.results)
     assert result.answerer_id == answerer(answer_game)
     assert (result.correct, result.answer_text, result.answered_at) == (False, None, None)
+    assert result.reason == "empty"
     verdict = of_type(actions, SendMessage)[0]
     assert verdict.text.startswith("Время вышло, ответа нет. Очко боту.")
     assert "Правильный ответ: Париж." in verdict.text

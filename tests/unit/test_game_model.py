@@ -27,7 +27,14 @@ MSK = timezone(timedelta(hours=3))
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
 QUESTIONS = (
-    Question(11, "Столица Франции?", "Париж", ("Paris", "Paris, France"), "Город на Сене."),
+    Question(
+        11,
+        "Столица Франции?",
+        "Париж",
+        ("Paris", "Paris, France"),
+        "Город на Сене.",
+        rejected=("Франция",),
+    ),
     Question(12, "Автор «Евгения Онегина»?", "Пушкин"),
     Question(13, "Год Бородинского сражения?", "1812", comment="Отечественная война."),
 )
@@ -54,8 +61,10 @@ def rich_game() -> Game:
         score_team=1,
         score_bot=1,
         results=(
-            RoundResult(1, 11, 101, "Paris", True, started, started + timedelta(seconds=75)),
-            RoundResult(2, 12, 102, None, False, started + timedelta(minutes=2), None),
+            RoundResult(
+                1, 11, 101, "Paris", True, started, started + timedelta(seconds=75), "zachet"
+            ),
+            RoundResult(2, 12, 102, None, False, started + timedelta(minutes=2), None, "empty"),
         ),
         started_at=started,
         finished_at=None,
@@ -132,6 +141,9 @@ def test_json_field_shapes() -> None:
     assert data["players"][1] == {"user_id": 102, "name": "Борис «Бобби» O'Нил"}
     assert data["questions"][0]["alternatives"] == ["Paris", "Paris, France"]
     assert data["questions"][1]["comment"] is None
+    assert data["questions"][0]["rejected"] == ["Франция"]
+    assert data["questions"][1]["rejected"] == []
+    assert [r["reason"] for r in data["results"]] == ["zachet", "empty"]
     assert data["results"][1]["answer_text"] is None
     assert data["results"][1]["answered_at"] is None
     assert data["finished_at"] is None
@@ -168,6 +180,7 @@ def test_round_trip_restores_value_types() -> None:
     assert type(back.questions) is tuple
     assert all(isinstance(q, Question) for q in back.questions)
     assert type(back.questions[0].alternatives) is tuple
+    assert type(back.questions[0].rejected) is tuple
     assert type(back.players) is tuple
     assert all(isinstance(p, Player) for p in back.players)
     assert type(back.results) is tuple
@@ -241,6 +254,19 @@ def test_from_json_fills_defaults_for_missing_optional_fields() -> None:
     )
     assert game.questions[0].alternatives == ()
     assert game.questions[0].comment is None
+    assert game.questions[0].rejected == ()
+
+
+def test_from_json_reads_states_saved_before_the_judges_reasons() -> None:
+    # a game saved before Question.rejected and RoundResult.reason existed
+    data = to_json(rich_game())
+    for question in data["questions"]:
+        del question["rejected"]
+    for result in data["results"]:
+        del result["reason"]
+    game = from_json(data)
+    assert all(question.rejected == () for question in game.questions)
+    assert all(result.reason is None for result in game.results)
 
 
 def test_from_json_rejects_an_unknown_phase() -> None:
