@@ -53,6 +53,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "outbound_chats": 200,
         "outbound_messages": 10000,
         "outbound_off_messages": 200,
+        "budget_chats": 1000,
         "profile_seconds": 15.0,
     },
     "smoke": {
@@ -67,6 +68,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "outbound_chats": 10,
         "outbound_messages": 60,
         "outbound_off_messages": 4,
+        "budget_rates": [2, 4],
+        "budget_chats": 8,
         "profile": False,
         "drain_seconds": 3.0,
     },

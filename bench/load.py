@@ -11,7 +11,7 @@ the wrong stimulus.
 A script says what to do next in a chat. :class:`GameScript` plays solo games for real:
 «Досрочный ответ» (press) → answer (message) → next round …, and after the results ``/start``
 → «Играю» → «Начать игру». :class:`FloorScript` sends plain messages (the floor replies to
-each with one ``messages.send``).
+each with one ``messages.send``); :class:`HelpScript` asks the product for ``/help``.
 
 The rate is paced by the driver's clock (that is its job); a tick that finds no idle chat is
 counted as ``starved`` and not sent, so an overloaded step shows up as a shortfall of the
@@ -139,6 +139,16 @@ class FloorScript:
         return Stimulus(
             "floor", *_message(chat, f"ping {self._n}"), lambda e: e["kind"] == "bot_message"
         )
+
+    def advance(self, chat: ChatState, entry: Entry) -> None:
+        return None
+
+
+class HelpScript:
+    """`/help` per stimulus: the product's plain one-call reply (scenario 6, VK's budget)."""
+
+    def next(self, chat: ChatState) -> Stimulus:
+        return Stimulus("help", *_message(chat, "/help"), lambda e: e["kind"] == "bot_message")
 
     def advance(self, chat: ChatState, entry: Entry) -> None:
         return None

@@ -12,6 +12,8 @@ TARGETS = {
     "recovery_s": 2.0,
     "outbound_mps": 400.0,
     "rss_mb": 200.0,
+    "budget_p99_ms": 100.0,
+    "budget_rate": 400.0,
 }
 
 
@@ -212,6 +214,22 @@ def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
                 note=f"{run['delivered']} messages, 20 requests/s limit, "
                 f"error 6 answers: {run['rate_limited']}",
             )
+    budget = sc.get("budget", {})
+    if budget.get("status") == "ok":
+        steps = budget["sweep"]["steps"]
+        worst = max(steps, key=lambda st: st["latency_ms"]["p99"] or float("inf"))
+        top = max(float(st["offered_rate"]) for st in steps)
+        row(
+            "Replies under VK's real budget (20 requests/s): worst step p99",
+            worst["latency_ms"]["p99"],
+            "ms",
+            note=f"at {worst['offered_rate']} replies/s; steps 1–{top:g}/s; "
+            f"error 6: {budget['vk_error_6']}; unanswered: {budget['timeouts']}",
+            target="p99 ≤ 100 ms at every step up to 400/s, no error 6",
+            met=budget["every_step_within_limit"]
+            and not budget["vk_error_6"]
+            and top >= TARGETS["budget_rate"],
+        )
     for name, scenario in sc.items():
         if scenario.get("status") != "ok":
             row(f"Scenario {name}", "did not complete", note=str(scenario.get("error", ""))[:200])
@@ -342,6 +360,24 @@ def markdown(results: dict[str, Any]) -> str:
         ]
         out += _steps_table(_get(lat, "product", "sweep"))
         out += _profile_lines(_get(lat, "product", "profile"))
+    budget = results.get("scenarios", {}).get("budget", {})
+    if budget.get("status") == "ok":
+        out += [
+            "",
+            f"## Replies under VK's real budget ({budget['chats']} chats, emulator at "
+            f"{budget['emulator_rate_limit']} requests/s, "
+            f"VK_RATE_LIMIT={budget['bot_vk_rate_limit']})",
+            "",
+        ]
+        out += _steps_table(budget["sweep"])
+        out += [
+            "",
+            "VK requests / error 6 per step: "
+            + ", ".join(
+                f"{st['offered_rate']:g}/s: {st['vk_requests']} / {st['vk_error_6']}"
+                for st in budget["sweep"]["steps"]
+            ),
+        ]
     out += ["", f"Options: `{options}`", ""]
     return "\n".join(out) + "\n"
 

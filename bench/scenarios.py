@@ -42,7 +42,7 @@ from bench.infra import (
     free_port,
     wait_for_servers,
 )
-from bench.load import ChatState, FloorScript, GameScript, LoadRunner, Script
+from bench.load import ChatState, FloorScript, GameScript, HelpScript, LoadRunner, Script
 from bench.seed import SoloChat, create_chats, seed_games
 from bench.stats import histogram_quantile, summary_ms
 from vk_emulator.control_client import ControlClient
@@ -74,10 +74,17 @@ class Options:
     outbound_chats: int = 100
     outbound_messages: int = 2500
     outbound_off_messages: int = 60
+    # Scenario 6: /help replies through VK's real budget, every step measured.
+    budget_rates: list[float] = field(
+        default_factory=lambda: [1, 5, 10, 15, 20, 50, 100, 200, 300, 400]
+    )
+    budget_chats: int = 400
     profile: bool = True
     profile_seconds: float = 10.0
     drain_seconds: float = 10.0
-    scenarios: list[str] = field(default_factory=lambda: ["latency", "timers", "crash", "outbound"])
+    scenarios: list[str] = field(
+        default_factory=lambda: ["latency", "budget", "timers", "crash", "outbound"]
+    )
 
 
 @dataclass
@@ -481,6 +488,62 @@ async def _run_load(
         await feed.stop()
         await runner.close()
     return out
+
+
+# --- scenario 6: replies under VK's real budget ----------------------------------------------
+
+
+async def scenario_budget(stack: Stack) -> dict[str, Any]:
+    """`/help` replies with the emulator at VK's real 20 requests/s and the product's defaults
+    (``VK_RATE_LIMIT=20``, the shared budget): every step is measured, not only up to the
+    first failure, with VK's error-6 answers counted from the emulator."""
+    options = stack.options
+    emulator = stack.emulators["real"]
+    await stack.fresh()
+    chats = await create_chats(emulator.control, options.budget_chats, "Помощь")
+    bot = await stack.start_bot(emulator)
+    poller = await stack.start_poller(emulator)
+    services = {
+        "bot": bot.pid,
+        "poller": poller.pid,
+        f"emulator-{emulator.name}": emulator.service.pid,
+    }
+    states = [ChatState(c.peer_id, c.user_id, "help") for c in chats]
+    runner = LoadRunner(stack.http, emulator.url, states, HelpScript())
+    feed = Feed(stack.http, emulator.url, runner.on_entry)
+    await feed.start()
+    steps: list[dict[str, Any]] = []
+    try:
+        await runner.run_step(1, min(2.0, options.step_seconds), limit_ms=options.limit_ms)
+        for rate in options.budget_rates:
+            usage = usage_for(services)
+            before = await emulator.control.counters()
+            usage.start()
+            step = await runner.run_step(
+                rate, options.step_seconds, limit_ms=options.limit_ms, drain=options.drain_seconds
+            )
+            after = await emulator.control.counters()
+            step["usage"] = usage.result()
+            step["cpu_ms_per_event"] = per_event(step["usage"], step["sent"])
+            step["vk_requests"] = after["requests"] - before["requests"]
+            step["vk_error_6"] = after["rate_limited"] - before["rate_limited"]
+            steps.append(step)
+            await runner.drain(3 * options.drain_seconds)
+    finally:
+        await feed.stop()
+        await runner.close()
+    await stack.stop_services()
+    passing = [s["offered_rate"] for s in steps if s["within_limit"] and not s["vk_error_6"]]
+    return {
+        "chats": len(chats),
+        "emulator_rate_limit": emulator.rate,
+        "bot_vk_rate_limit": REAL_RATE_LIMIT,
+        "limit_ms": options.limit_ms,
+        "sweep": {"steps": steps, "sustained_rate": max(passing, default=None)},
+        "every_step_within_limit": all(s["within_limit"] for s in steps),
+        "vk_error_6": sum(s["vk_error_6"] for s in steps),
+        "timeouts": sum(s["timeouts"] for s in steps),
+    }
 
 
 # --- scenario 3: timer accuracy --------------------------------------------------------------
@@ -907,6 +970,7 @@ def _rates(times: list[float]) -> dict[str, Any]:
 
 SCENARIOS = {
     "latency": scenario_latency,
+    "budget": scenario_budget,
     "timers": scenario_timers,
     "crash": scenario_crash,
     "outbound": scenario_outbound,

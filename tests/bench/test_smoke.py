@@ -60,7 +60,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def test_every_scenario_completed(results: dict[str, Any]) -> None:
-    assert set(results["scenarios"]) == {"latency", "timers", "crash", "outbound"}
+    assert set(results["scenarios"]) == {"latency", "budget", "timers", "crash", "outbound"}
     for name, scenario in results["scenarios"].items():
         assert scenario["status"] == "ok", (name, scenario.get("error"), scenario.get("logs"))
     machine = results["machine"]
@@ -85,6 +85,17 @@ def test_latency_steps_are_well_formed(results: dict[str, Any]) -> None:
                 assert _number(usage[key])
     product_step = latency["product"]["sweep"]["steps"][0]
     assert {"queue_lag", "processing"} <= set(product_step["bot_stages_ms"])
+
+
+def test_budget_steps_are_well_formed(results: dict[str, Any]) -> None:
+    budget = results["scenarios"]["budget"]
+    steps = budget["sweep"]["steps"]
+    assert [step["offered_rate"] for step in steps] == [2, 4]  # every step, none skipped
+    for step in steps:
+        assert step["latency_ms"]["count"] > 0, step
+        assert step["vk_requests"] > 0
+        assert isinstance(step["vk_error_6"], int)
+    assert isinstance(budget["every_step_within_limit"], bool)
 
 
 def test_timer_crash_and_outbound_results_are_well_formed(results: dict[str, Any]) -> None:
