@@ -14,6 +14,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate
 
 from app.game.config import BOUNDS
+from app.game.judging.reasons import Reason
 
 MAX_INT32 = 2**31 - 1
 MAX_INT64 = 2**63 - 1
@@ -22,6 +23,24 @@ MAX_IMPORT = 1000
 GAME_STATUSES = ("active", "finished", "stopped", "closed")
 GAME_PHASES = ("lobby", "discussion", "pick", "answer", "pause", "finished", "stopped", "closed")
 VERDICTS = ("correct", "wrong", "no_answer")
+# What each of the judge's reasons (a round's ``reason``) means, for the API's documentation.
+REASONS: dict[Reason, str] = {
+    Reason.EXACT: "the author's answer (case, ё, punctuation, word order, lead-ins aside)",
+    Reason.ZACHET: "exactly one of the question's зачёт variants (alternatives)",
+    Reason.NUMBER: "the same numbers written differently («девять» = «9», «II» = «второй»)",
+    Reason.WORD_FORM: "the same words in other grammatical forms («с мечом» for «меч»)",
+    Reason.FULLER: "extra words that are true detail (a first name, initials, «гора», «год»)",
+    Reason.TYPO: "a misspelling that is not itself another word",
+    Reason.EMPTY: "nothing to judge (no answer in time, or only punctuation)",
+    Reason.NEZACHET: "matches a variant of the question's незачёт list (rejected)",
+    Reason.NEGATION: "a denial («не Пушкин», «не знаю»)",
+    Reason.HEDGE: "several candidates («X или Y», «то ли X, то ли Y», a list)",
+    Reason.CONFLICT: "an extra word contradicts the answer (another name, number, qualifier)",
+    Reason.OTHER_WORD: "close in spelling, but another known word («Ирландия» for «Исландия»)",
+    Reason.EXTRA: "extra words not known to be true detail",
+    Reason.INCOMPLETE: "a required part of the answer is missing",
+    Reason.WRONG: "nothing in common with any accepted answer",
+}
 
 INT64 = {"format": "int64"}
 _DIGITS = re.compile(r"-?[0-9]{1,20}")  # longer cannot be in range (and int() is slow)
@@ -182,7 +201,16 @@ class QuestionFields(Schema):
         text_field(200),
         validate=validate.Length(max=20),
         load_default=list,
-        metadata={"description": "other accepted answers (at most 20)"},
+        metadata={"description": "other accepted answers (зачёт, at most 20)"},
+    )
+    rejected = fields.List(
+        text_field(200),
+        validate=validate.Length(max=20),
+        load_default=list,
+        metadata={
+            "description": "refused answers (незачёт, at most 20): refused even where the "
+            "judge's rules would accept them"
+        },
     )
     comment = text_field(2000, nullable=True, filled=False, description="shown after the verdict")
     author = text_field(200, nullable=True, filled=False)
@@ -225,6 +253,7 @@ class QuestionExport(Schema):
     text = fields.String(required=True)
     answer = fields.String(required=True)
     alternatives = fields.List(fields.String(), required=True)
+    rejected = fields.List(fields.String(), required=True)
     comment = fields.String(required=True, allow_none=True)
     author = fields.String(required=True, allow_none=True)
     source = fields.String(required=True, allow_none=True)
@@ -357,6 +386,15 @@ class Round(Schema):
     answer_text = fields.String(required=True, allow_none=True)
     correct = fields.Boolean(required=True)
     verdict = fields.String(required=True, validate=validate.OneOf(VERDICTS))
+    reason = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.OneOf([reason.value for reason in Reason]),
+        metadata={
+            "description": "the judge's rule that decided (GET /api/games/{id} lists them); "
+            "null for rounds judged before reasons were recorded"
+        },
+    )
     started_at = timestamp()
     answered_at = timestamp(nullable=True)
 

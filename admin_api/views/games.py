@@ -79,10 +79,25 @@ async def list_games(request: web.Request) -> web.Response:
     return reply(schemas.GamePage(), page(summaries, total, query["limit"], query["offset"]))
 
 
+def _reasons() -> str:
+    accepted = "; ".join(
+        f"{r.value} — {meaning}" for r, meaning in schemas.REASONS.items() if r.accepted
+    )
+    refused = "; ".join(
+        f"{r.value} — {meaning}" for r, meaning in schemas.REASONS.items() if not r.accepted
+    )
+    return f"Accepted as {accepted}. Refused as {refused}."
+
+
 @docs(
     tags=TAGS,
     summary="One game: score, captain, players, rounds with answers and verdicts",
-    description="Rounds are the finished ones; each keeps the question as it was asked.",
+    description=(
+        "Rounds are the finished ones; each keeps the question as it was asked. A round's "
+        "verdict is correct, wrong or no_answer (nobody answered in time); its reason says "
+        "which of the judge's rules decided (null for rounds judged before reasons were "
+        f"recorded). {_reasons()}"
+    ),
     responses=errors(401, 404, 422),
 )
 @match_info_schema(schemas.GamePath)

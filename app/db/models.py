@@ -108,6 +108,8 @@ class Question(Base):
     text: Mapped[str] = mapped_column(Text)
     answer: Mapped[str] = mapped_column(String(200))
     alternatives: Mapped[list[str]] = mapped_column(JSONB, server_default=sql("'[]'::jsonb"))
+    # The незачёт list: answers refused even where the judge's rules would accept them.
+    rejected: Mapped[list[str]] = mapped_column(JSONB, server_default=sql("'[]'::jsonb"))
     comment: Mapped[str | None] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(String(200))
     source: Mapped[str | None] = mapped_column(String(500))
@@ -194,6 +196,8 @@ class GameRound(Base):
     correct: Mapped[bool] = mapped_column(Boolean)
     started_at: Mapped[datetime] = mapped_column()
     answered_at: Mapped[datetime | None] = mapped_column()
+    # Why the judge decided so (app.game.judging.reasons.Reason); NULL for older rounds.
+    reason: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (
         Index("ix_game_rounds_question_id", "question_id"),

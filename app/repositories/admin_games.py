@@ -54,6 +54,7 @@ class RoundRecord:
     answerer_name: str | None
     answer_text: str | None
     correct: bool
+    reason: str | None
     started_at: datetime
     answered_at: datetime | None
 
@@ -138,6 +139,7 @@ async def rounds(session: AsyncSession, game_id: int) -> list[RoundRecord]:
             GamePlayer.name.label("answerer_name"),
             GameRound.answer_text,
             GameRound.correct,
+            GameRound.reason,
             GameRound.started_at,
             GameRound.answered_at,
         )

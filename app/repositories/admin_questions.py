@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.models import Question
 
 # The columns an admin writes; the order is the import/export format's.
-EDITABLE = ("text", "answer", "alternatives", "comment", "author", "source", "tags")
+EDITABLE = ("text", "answer", "alternatives", "rejected", "comment", "author", "source", "tags")
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class QuestionRecord:
     text: str
     answer: str
     alternatives: list[str]
+    rejected: list[str]
     comment: str | None
     author: str | None
     source: str | None
@@ -39,6 +40,7 @@ _COLUMNS = (
     Question.text,
     Question.answer,
     Question.alternatives,
+    Question.rejected,
     Question.comment,
     Question.author,
     Question.source,

@@ -146,7 +146,7 @@ WITH last_played AS (
     WHERE g.peer_id = $1 AND r.question_id IS NOT NULL
     GROUP BY r.question_id
 )
-SELECT q.id, q.text, q.answer, q.alternatives, q.comment
+SELECT q.id, q.text, q.answer, q.alternatives, q.comment, q.rejected
 FROM questions q LEFT JOIN last_played lp ON lp.question_id = q.id
 ORDER BY lp.last ASC NULLS FIRST, random()
 LIMIT $2
@@ -157,7 +157,14 @@ async def pick_deck(conn: Connection, peer_id: int, size: int) -> tuple[Question
     """``size`` questions for a chat: never-played ones first (random), then the stalest."""
     rows = await conn.fetch(_PICK_DECK, peer_id, size)
     return tuple(
-        Question(id=r[0], text=r[1], answer=r[2], alternatives=tuple(r[3] or ()), comment=r[4])
+        Question(
+            id=r[0],
+            text=r[1],
+            answer=r[2],
+            alternatives=tuple(r[3] or ()),
+            comment=r[4],
+            rejected=tuple(r[5] or ()),
+        )
         for r in rows
     )
 
@@ -199,25 +206,25 @@ WITH saved AS (
     ON CONFLICT (game_id, user_id) DO UPDATE SET is_captain = excluded.is_captain
 ), rounds AS (
     INSERT INTO game_rounds (game_id, number, question_id, question_text, correct_answer,
-                             answerer_id, answer_text, correct, started_at, answered_at)
+                             answerer_id, answer_text, correct, started_at, answered_at, reason)
     SELECT u.game_id, u.number, q.id, u.question_text, u.correct_answer, u.answerer_id,
-           u.answer_text, u.correct, u.started_at, u.answered_at
+           u.answer_text, u.correct, u.started_at, u.answered_at, u.reason
     FROM unnest($21::int[], $22::int[], $23::int[], $24::text[], $25::text[], $26::bigint[],
-                $27::text[], $28::bool[], $29::timestamptz[], $30::timestamptz[])
+                $27::text[], $28::bool[], $29::timestamptz[], $30::timestamptz[], $31::text[])
         AS u(game_id, number, question_id, question_text, correct_answer, answerer_id,
-             answer_text, correct, started_at, answered_at)
+             answer_text, correct, started_at, answered_at, reason)
     LEFT JOIN questions q ON q.id = u.question_id  -- a question deleted mid-game: NULL
     ON CONFLICT (game_id, number) DO NOTHING
 ), cancelled AS (
-    DELETE FROM timers WHERE peer_id = ANY($31::bigint[])
+    DELETE FROM timers WHERE peer_id = ANY($32::bigint[])
 ), timer AS (
     INSERT INTO timers (peer_id, name, token, due_at)
-    SELECT * FROM unnest($32::bigint[], $33::text[], $34::text[], $35::timestamptz[])
+    SELECT * FROM unnest($33::bigint[], $34::text[], $35::text[], $36::timestamptz[])
     RETURNING id, peer_id, name, token, due_at
 ), queued AS (
     INSERT INTO outbox (peer_id, method, params, ref)
     SELECT u.peer_id, u.method, u.params, u.ref
-    FROM unnest($36::bigint[], $37::text[], $38::jsonb[], $39::text[]) WITH ORDINALITY
+    FROM unnest($37::bigint[], $38::text[], $39::jsonb[], $40::text[]) WITH ORDINALITY
         AS u(peer_id, method, params, ref, n)
     ORDER BY u.n
     RETURNING id, peer_id, method, params, ref, next_attempt_at
@@ -246,7 +253,7 @@ async def persist(conn: Connection, writes: Sequence[ChatWrites]) -> Persisted:
     Outbox rows are inserted in the order of ``writes`` and of each chat's messages, so ids
     (the send order, and messages.send's random_id) follow the order the game asked for.
     """
-    games, chats, players, rounds = _Columns(11), _Columns(4), _Columns(5), _Columns(10)
+    games, chats, players, rounds = _Columns(11), _Columns(4), _Columns(5), _Columns(11)
     cancel: list[int] = []
     timers, outbox = _Columns(4), _Columns(4)
     for w in writes:
@@ -320,4 +327,5 @@ def _add_game(
                 result.correct,
                 result.started_at,
                 result.answered_at,
+                result.reason,
             )

@@ -21,14 +21,16 @@ GAME_COLUMNS = (
     QuestionRow.answer,
     QuestionRow.alternatives,
     QuestionRow.comment,
+    QuestionRow.rejected,
 )
 
 
-def to_game_question(row: Row[int, str, str, list[str], str | None]) -> Question:
+def to_game_question(row: Row[int, str, str, list[str], str | None, list[str]]) -> Question:
     return Question(
         id=row.id,
         text=row.text,
         answer=row.answer,
         alternatives=tuple(row.alternatives or ()),
         comment=row.comment,
+        rejected=tuple(row.rejected or ()),
     )

@@ -4,6 +4,7 @@ saves them (state, players, rounds), without running the bot."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -21,6 +22,13 @@ How = Literal["right", "wrong", "silent"]
 End = Literal["finish", "stop", "running", "close"]
 
 
+@dataclass(frozen=True)
+class Says:
+    """An answer given as this text, for the judge to decide (instead of right or wrong)."""
+
+    text: str
+
+
 async def add_chat(engine: AsyncEngine, peer_id: int, title: str | None = None) -> None:
     async with engine.begin() as conn:
         await conn.execute(
@@ -36,14 +44,15 @@ async def play(
     engine: AsyncEngine,
     peer_id: int,
     players: Sequence[tuple[int, str]],
-    answers: Sequence[tuple[int, How]] = (),
+    answers: Sequence[tuple[int, How | Says]] = (),
     *,
     rounds: int = 3,
     end: End = "finish",
     deck: tuple[Question, ...] | None = None,
     seed: int = 1,
 ) -> Game:
-    """Open a lobby, join ``players``, play one round per ``answers`` item (who answers, how).
+    """Open a lobby, join ``players``, play one round per ``answers`` item (who answers, how:
+    the right answer, a wrong one, silence, or what they :class:`Says`).
 
     ``end``: "finish" needs one answer per round; "stop" applies /stop after the answers;
     "running" leaves the game as it is; "close" lets the lobby time out with nobody joined.
@@ -65,7 +74,7 @@ def _play(
     game_id: int,
     deck: tuple[Question, ...],
     players: Sequence[tuple[int, str]],
-    answers: Sequence[tuple[int, How]],
+    answers: Sequence[tuple[int, How | Says]],
     end: End,
     seed: int,
 ) -> Game:
@@ -90,6 +99,8 @@ def _play(
         assert game.answerer_id == user_id
         if how == "silent":
             step(ev.TimerFired(ev.ANSWER_END, game.timer_token))
+        elif isinstance(how, Says):
+            step(ev.ChatMessage(user_id, how.text))
         else:
             given = game.question.answer if how == "right" else "абракадабра"
             step(ev.ChatMessage(user_id, given))

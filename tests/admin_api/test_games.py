@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from admin_api import schemas
+from app.game.judging.reasons import Reason
+from app.game.model import Question
 from tests.admin_api.conftest import Client, error_of
-from tests.admin_api.seed import play
+from tests.admin_api.seed import Says, play
 
 CHAT = 2000000201
 OTHER = 2000000202
@@ -101,12 +107,86 @@ async def test_detail_has_players_rounds_answers_and_verdicts(
     assert right["correct_answer"] == game.questions[0].answer
     assert (right["answerer_id"], right["answerer_name"]) == (11, "Аня")
     assert right["answer_text"] == game.questions[0].answer
-    assert (right["correct"], right["verdict"]) == (True, "correct")
+    assert (right["correct"], right["verdict"], right["reason"]) == (True, "correct", "exact")
     assert right["started_at"]
     assert right["answered_at"]
     assert (wrong["answer_text"], wrong["verdict"]) == ("абракадабра", "wrong")
+    assert wrong["reason"] == "wrong"
     assert (silent["answerer_name"], silent["answer_text"]) == ("Вера", None)
     assert (silent["verdict"], silent["answered_at"]) == ("no_answer", None)
+    assert silent["reason"] == "empty"
+
+
+async def test_each_round_shows_why_the_judge_decided(client: Client, db: AsyncEngine) -> None:
+    """The reason of every verdict, from a question's незачёт list (set through the API) to
+    a typo that is another word; rounds judged before reasons existed show null."""
+    marker = f"t{uuid.uuid4().hex[:12]}"
+    bodies: list[dict[str, Any]] = [
+        {
+            "text": f"{marker} Автор «Анны Карениной»?",
+            "answer": "Толстой",
+            "rejected": ["Лев Толстой"],
+        },
+        {"text": f"{marker} Автор «Муму»?", "answer": "Тургенев"},
+        {"text": f"{marker} Ответ на главный вопрос?", "answer": "42"},
+        {"text": f"{marker} Страна гейзеров?", "answer": "Исландия"},
+        {"text": f"{marker} Столица Франции?", "answer": "Париж"},
+    ]
+    deck = []
+    try:
+        for body in bodies:
+            response = await client.post("/api/questions", json=body)
+            assert response.status == 201, await response.text()
+            created = await response.json()
+            deck.append(
+                Question(
+                    id=created["id"],
+                    text=created["text"],
+                    answer=created["answer"],
+                    rejected=tuple(created["rejected"]),
+                )
+            )
+        answers = [
+            (21, Says("Лев Толстой")),  # fuller by the rules, but listed in the незачёт
+            (21, Says("Иван Сергеевич Тургенев")),
+            (21, Says("сорок два")),
+            (21, Says("Ирландия")),
+            (21, "silent"),
+        ]
+        game = await play(db, CHAT, [(21, "Аня")], answers, deck=tuple(deck))
+        rounds = (await (await client.get(f"/api/games/{game.id}")).json())["rounds"]
+        assert [(r["verdict"], r["reason"]) for r in rounds] == [
+            ("wrong", "nezachet"),
+            ("correct", "fuller"),
+            ("correct", "number"),
+            ("wrong", "other_word"),
+            ("no_answer", "empty"),
+        ]
+
+        async with db.begin() as conn:  # as a round saved before reasons were recorded
+            await conn.execute(
+                text("UPDATE game_rounds SET reason = NULL WHERE game_id = :g AND number = 1"),
+                {"g": game.id},
+            )
+        detail = await (await client.get(f"/api/games/{game.id}")).json()
+        assert detail["rounds"][0]["reason"] is None
+        assert detail["rounds"][0]["verdict"] == "wrong"
+    finally:
+        async with db.begin() as conn:
+            await conn.execute(
+                text("DELETE FROM questions WHERE text LIKE :m"), {"m": f"{marker}%"}
+            )
+
+
+async def test_the_spec_explains_every_reason(client: Client) -> None:
+    spec = await (await client.get("/api/docs/swagger.json")).json()
+    operation = spec["paths"]["/api/games/{id}"]["get"]
+    reason = spec["definitions"]["Round"]["properties"]["reason"]
+    assert set(schemas.REASONS) == set(Reason)
+    assert reason["enum"] == [r.value for r in Reason]
+    assert reason["x-nullable"] is True
+    for value, meaning in schemas.REASONS.items():
+        assert f"{value.value} — {meaning}" in operation["description"]
 
 
 async def test_running_game_shows_its_finished_rounds_only(client: Client, db: AsyncEngine) -> None:

@@ -52,6 +52,7 @@ async def test_create_read_update_delete(client: Client, mine: str, db: AsyncEng
             mine,
             answer="  четыре ",
             alternatives=["4", "4.0"],
+            rejected=["  22 ", "пять"],
             comment="Арифметика",
             author="Тестов",
             source="tests",
@@ -60,6 +61,7 @@ async def test_create_read_update_delete(client: Client, mine: str, db: AsyncEng
     )
     assert created["answer"] == "четыре"  # surrounding spaces are trimmed
     assert created["alternatives"] == ["4", "4.0"]
+    assert created["rejected"] == ["22", "пять"]  # each trimmed too
     assert created["tags"] == ["математика", "лёгкий"]
     assert created["created_at"]
     assert created["updated_at"]
@@ -75,11 +77,19 @@ async def test_create_read_update_delete(client: Client, mine: str, db: AsyncEng
     assert body["comment"] is None
     assert body["tags"] == []
     assert body["text"] == created["text"]  # not sent, not changed
+    assert body["rejected"] == ["22", "пять"]
     assert body["author"] == "Тестов"
     assert body["updated_at"] >= created["updated_at"]
 
     unchanged = await client.patch(url, json={})
     assert (await unchanged.json())["answer"] == "4"
+
+    nezachet = await client.patch(url, json={"rejected": ["три"]})
+    assert nezachet.status == 200
+    assert (await nezachet.json())["rejected"] == ["три"]
+    assert (await (await client.get(url)).json())["alternatives"] == ["4", "4.0"]
+    cleared = await client.patch(url, json={"rejected": []})
+    assert (await cleared.json())["rejected"] == []
 
     deleted = await client.delete(url)
     assert deleted.status == 200
@@ -93,6 +103,7 @@ async def test_create_read_update_delete(client: Client, mine: str, db: AsyncEng
 async def test_optional_fields_default_and_blank_means_none(client: Client, mine: str) -> None:
     created = await create(client, question(mine, comment="   ", author=""))
     assert created["alternatives"] == []
+    assert created["rejected"] == []
     assert created["tags"] == []
     assert created["comment"] is None
     assert created["author"] is None
@@ -134,6 +145,13 @@ async def test_a_non_number_is_no_question_path(client: Client, bad_id: str) -> 
         ({"text": "Вопрос?", "answer": "4", "alternatives": ["x" * 201]}, "alternatives"),
         ({"text": "Вопрос?", "answer": "4", "alternatives": [""]}, "alternatives"),
         ({"text": "Вопрос?", "answer": "4", "alternatives": "4"}, "alternatives"),
+        ({"text": "Вопрос?", "answer": "4", "rejected": ["a"] * 21}, "rejected"),
+        ({"text": "Вопрос?", "answer": "4", "rejected": ["x" * 201]}, "rejected"),
+        ({"text": "Вопрос?", "answer": "4", "rejected": [" "]}, "rejected"),
+        ({"text": "Вопрос?", "answer": "4", "rejected": ["5\x00"]}, "rejected"),
+        ({"text": "Вопрос?", "answer": "4", "rejected": [5]}, "rejected"),
+        ({"text": "Вопрос?", "answer": "4", "rejected": "5"}, "rejected"),
+        ({"text": "Вопрос?", "answer": "4", "rejected": None}, "rejected"),
         ({"text": "Вопрос?", "answer": "4", "comment": "x" * 2001}, "comment"),
         ({"text": "Вопрос?", "answer": "4", "author": "x" * 201}, "author"),
         ({"text": "Вопрос?", "answer": "4", "source": "x" * 501}, "source"),
@@ -164,6 +182,8 @@ async def test_patch_validates_only_what_is_sent(client: Client, mine: str) -> N
         ({"text": ""}, "text"),
         ({"answer": None}, "answer"),
         ({"tags": None}, "tags"),
+        ({"rejected": ["x" * 201]}, "rejected"),
+        ({"rejected": None}, "rejected"),
         ({"unknown": 1}, "unknown"),
     ):
         error = await error_of(await client.patch(url, json=body), 422)
@@ -280,8 +300,10 @@ async def test_import_inserts_all_and_export_returns_the_import_format(
 ) -> None:
     before = await count_questions(db)
     items = [
-        question(mine, answer=f"a{n}", tags=["импорт"], alternatives=[f"alt{n}"]) for n in range(3)
+        question(mine, answer=f"a{n}", tags=["импорт"], alternatives=[f"alt{n}"], rejected=[])
+        for n in range(3)
     ]
+    items[1]["rejected"] = ["не a1", "b1"]
     response = await client.post("/api/questions/import", json=items)
     assert response.status == 201, await response.text()
     result = await response.json()
@@ -290,15 +312,25 @@ async def test_import_inserts_all_and_export_returns_the_import_format(
     assert await count_questions(db) == before + 3
     stored = [await (await client.get(f"/api/questions/{i}")).json() for i in result["ids"]]
     assert [q["answer"] for q in stored] == ["a0", "a1", "a2"]  # ids in input order
+    assert [q["rejected"] for q in stored] == [[], ["не a1", "b1"], []]
 
     exported = await (await client.get("/api/questions/export")).json()
     assert len(exported) == before + 3
-    fields = {"text", "answer", "alternatives", "comment", "author", "source", "tags"}
+    fields = {"text", "answer", "alternatives", "rejected", "comment", "author", "source", "tags"}
     assert all(set(item) == fields for item in exported)
     mine_exported = [item for item in exported if mine in item["text"]]
     assert mine_exported == [
         {**item, "comment": None, "author": None, "source": None} for item in items
     ]
+
+
+async def test_import_without_rejected_defaults_to_none_refused(client: Client, mine: str) -> None:
+    """An export made before questions had a незачёт list still imports."""
+    old_format = {**question(mine), "alternatives": [], "comment": None, "tags": []}
+    response = await client.post("/api/questions/import", json=[old_format])
+    assert response.status == 201, await response.text()
+    (question_id,) = (await response.json())["ids"]
+    assert (await (await client.get(f"/api/questions/{question_id}")).json())["rejected"] == []
 
 
 async def test_import_is_all_or_nothing_with_errors_per_item(
@@ -308,8 +340,10 @@ async def test_import_is_all_or_nothing_with_errors_per_item(
     items = [question(mine, answer=f"a{n}") for n in range(5)]
     items[3]["answer"] = " "
     items[4]["tags"] = ["x" * 51]
+    items[1]["rejected"] = ["ok", ""]
     error = await error_of(await client.post("/api/questions/import", json=items), 422)
-    assert set(error["fields"]) == {"3", "4"}
+    assert set(error["fields"]) == {"1", "3", "4"}
+    assert "rejected" in error["fields"]["1"]
     assert "answer" in error["fields"]["3"]
     assert "tags" in error["fields"]["4"]
     assert await count_questions(db) == before
@@ -325,7 +359,10 @@ async def test_import_size_is_capped(client: Client, mine: str, db: AsyncEngine)
 
 
 async def test_export_then_import_round_trips(client: Client, mine: str) -> None:
-    await create(client, question(mine, tags=["круг"], comment="c", source="s", author="a"))
+    await create(
+        client,
+        question(mine, tags=["круг"], comment="c", source="s", author="a", rejected=["пять"]),
+    )
     exported = await (await client.get("/api/questions/export")).json()
     again = [item for item in exported if mine in item["text"]]
     response = await client.post("/api/questions/import", json=again)
@@ -333,6 +370,7 @@ async def test_export_then_import_round_trips(client: Client, mine: str) -> None
     found = await (await client.get("/api/questions", params={"q": mine})).json()
     assert found["total"] == 2
     first, second = found["items"]
+    assert first["rejected"] == second["rejected"] == ["пять"]
     assert {**first, "id": 0, "created_at": 0, "updated_at": 0} == {
         **second,
         "id": 0,

@@ -78,6 +78,47 @@ async def test_persist_mirrors_state_into_columns_players_and_rounds(
     assert (chats[PEER].active_game_id, chats[PEER].game) == (None, None)
 
 
+async def test_deck_carries_the_nezachet_and_rounds_keep_the_reason(
+    db: AsyncEngine, pool: Pool
+) -> None:
+    question_id = await pool.fetchval(
+        "INSERT INTO questions (text, answer, alternatives, rejected) "
+        "VALUES ($1, $2, $3, $4) RETURNING id",
+        "Автор «Анны Карениной»? (test)",
+        "Толстой",
+        ["Л. Н. Толстой"],
+        ["Лев Толстой", "Алексей Толстой"],
+    )
+    try:
+        total = await pool.fetchval("SELECT count(*) FROM questions")
+        deck = await batch.pick_deck(pool, PEER, total)
+        (mine,) = [q for q in deck if q.id == question_id]
+        assert mine.rejected == ("Лев Толстой", "Алексей Толстой")
+        assert mine.alternatives == ("Л. Н. Толстой",)
+
+        game, _ = machine.open_lobby(await new_game_id(pool), GameSettings(), (mine,), 1, NOW)
+        game, _ = machine.step(game, ev.Join(5, "Аня", "cb"), NOW)
+        game, _ = machine.step(game, ev.Begin(5, "cb"), NOW)
+        game, _ = machine.step(game, ev.Early(5, "cb"), NOW)
+        await save_game(pool, PEER, game)  # a state saved mid-round: no round in the mirror yet
+        loaded = game
+        game, _ = machine.step(game, ev.ChatMessage(5, "Лев Толстой"), NOW)
+        assert game.phase is Phase.FINISHED
+        async with pool.acquire() as conn, conn.transaction():
+            await batch.lock_and_load(conn, [], [PEER])
+            writes = ChatWrites(PEER, games={game.id: (game, loaded)}, active_game=(None,))
+            await batch.persist(conn, [writes])
+
+        row = await pool.fetchrow(
+            "SELECT question_id, answer_text, correct, reason FROM game_rounds WHERE game_id = $1",
+            game.id,
+        )
+        assert tuple(row) == (question_id, "Лев Толстой", False, "nezachet")
+        assert await batch.last_over(pool, PEER) == game  # the state keeps both as well
+    finally:
+        await pool.execute("DELETE FROM questions WHERE id = $1", question_id)
+
+
 async def test_persist_writes_timers_and_outbox_in_order_and_cancels(
     db: AsyncEngine, pool: Pool
 ) -> None:
