@@ -14,11 +14,17 @@ from typing import Any
 
 @dataclass(frozen=True)
 class SendMessage:
-    """Send ``text`` to the chat. ``ref`` names the message so a later EditMessage can find it."""
+    """Send ``text`` to the chat. ``ref`` names the message so a later EditMessage can find it.
+
+    ``report_shown``: once VK has taken the message, the shell feeds a
+    :class:`~app.game.events.MessageShown` with the moment back to the game (a question's
+    discussion clock starts when the players can read it, not when it was queued).
+    """
 
     text: str
     keyboard: dict[str, Any] | None = None
     ref: str | None = None
+    report_shown: bool = False
 
 
 @dataclass(frozen=True)

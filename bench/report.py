@@ -14,6 +14,7 @@ TARGETS = {
     "rss_mb": 200.0,
     "budget_p99_ms": 100.0,
     "budget_rate": 400.0,
+    "discussion_error_ms": 100.0,
 }
 
 
@@ -229,6 +230,22 @@ def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
             met=budget["every_step_within_limit"]
             and not budget["vk_error_6"]
             and top >= TARGETS["budget_rate"],
+        )
+    disc = sc.get("discussion", {})
+    if disc.get("status") == "ok":
+        err = disc["discussion_error_ms"]
+        delay = disc["question_delay_after_press_ms"]
+        worst = max(abs(err["p99"] or 0), abs(err["min"] or 0))
+        row(
+            f"Discussion as the players see it, error p50 / p99 / min ({disc['games']} games "
+            f"started in waves of {disc['wave']}, {disc['discussion_seconds']} s)",
+            f"{err['p50']} / {err['p99']} / {err['min']}",
+            "ms",
+            target="± 100 ms at p99",
+            met=err["count"] == disc["games"] and worst <= TARGETS["discussion_error_ms"],
+            note=f"question reached the chat p50 {delay['p50']} / p99 {delay['p99']} / max "
+            f"{delay['max']} ms after the press; closed {disc['discussions_closed']} of "
+            f"{disc['games']}",
         )
     for name, scenario in sc.items():
         if scenario.get("status") != "ok":

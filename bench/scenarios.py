@@ -10,6 +10,7 @@ emulator, so each scenario starts from the same clean slate.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import random
@@ -43,7 +44,7 @@ from bench.infra import (
     wait_for_servers,
 )
 from bench.load import ChatState, FloorScript, GameScript, HelpScript, LoadRunner, Script
-from bench.seed import SoloChat, create_chats, seed_games
+from bench.seed import SoloChat, create_chats, seed_games, seed_lobbies
 from bench.stats import histogram_quantile, summary_ms
 from vk_emulator.control_client import ControlClient
 
@@ -79,11 +80,15 @@ class Options:
         default_factory=lambda: [1, 5, 10, 15, 20, 50, 100, 200, 300, 400]
     )
     budget_chats: int = 400
+    # Scenario 7: games started together, in waves of «Начать игру» presses, under VK's budget.
+    discussion_games: int = 300
+    discussion_wave: int = 100
+    discussion_seconds: int = 8
     profile: bool = True
     profile_seconds: float = 10.0
     drain_seconds: float = 10.0
     scenarios: list[str] = field(
-        default_factory=lambda: ["latency", "budget", "timers", "crash", "outbound"]
+        default_factory=lambda: ["latency", "budget", "discussion", "timers", "crash", "outbound"]
     )
 
 
@@ -546,6 +551,104 @@ async def scenario_budget(stack: Stack) -> dict[str, Any]:
     }
 
 
+# --- scenario 7: the discussion as the players see it ----------------------------------------
+
+
+async def scenario_discussion(stack: Stack) -> dict[str, Any]:
+    """Many solo games started together («Начать игру» pressed in waves) under VK's real budget.
+
+    Per chat, on the emulator's clock: the question reaching the chat (its ``bot_message``),
+    and the discussion closing (the next bot call in the chat: the edit that takes the
+    question's button away). The players' discussion is the time between the two; its error
+    is that minus the promised ``discussion_seconds``. Each press causes four VK calls (the
+    answer, the lobby's edit, the captain, the question), so a wave's questions reach their
+    chats over a second or more.
+    """
+    options = stack.options
+    emulator = stack.emulators["real"]
+    await stack.fresh()
+    chats = await create_chats(emulator.control, options.discussion_games, "Старт")
+    seconds = options.discussion_seconds
+    settings = GameSettings(
+        rounds=1,
+        lobby_seconds=3600,
+        discussion_seconds=seconds,
+        pick_seconds=3600,
+        answer_seconds=3600,
+        pause_seconds=0,
+    )
+    lobbies = await seed_lobbies(
+        stack.engine,
+        stack.http,
+        api_url=emulator.api_url,
+        token=TOKEN,
+        rate=emulator.rate,
+        chats=chats,
+        settings=settings,
+    )
+    await stack.start_bot(emulator)
+    await stack.start_poller(emulator)
+    pressed: dict[int, float] = {}
+    shown: dict[int, float] = {}
+    closed: dict[int, float] = {}
+    all_closed = asyncio.Event()
+
+    def on_entry(entry: Entry) -> None:
+        peer, kind = entry.get("peer_id") or 0, entry["kind"]
+        if kind == "button_press":
+            pressed.setdefault(peer, float(entry["at"]))
+        elif peer in shown:
+            if kind in ("bot_message", "bot_edit") and peer not in closed:
+                closed[peer] = float(entry["at"])
+                if len(closed) == len(chats):
+                    all_closed.set()
+        elif kind == "bot_message" and "Вопрос:" in str(entry["message"]["text"]):
+            shown[peer] = float(entry["at"])
+
+    feed = Feed(stack.http, emulator.url, on_entry)
+    await feed.start()
+    url = emulator.url + "/control/chats/{}/press"
+
+    async def press(chat: SoloChat) -> None:
+        body = {
+            "user_id": chat.user_id,
+            "conversation_message_id": lobbies.lobby_cmid[chat.peer_id],
+            "payload": {"cmd": "begin"},
+        }
+        async with stack.http.post(url.format(chat.peer_id), json=body) as resp:
+            resp.raise_for_status()
+
+    try:
+        waves = [
+            chats[i : i + options.discussion_wave]
+            for i in range(0, len(chats), options.discussion_wave)
+        ]
+        for wave in waves:
+            await asyncio.gather(*(press(chat) for chat in wave))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(all_closed.wait(), seconds + 60)
+    finally:
+        await feed.stop()
+    await stack.stop_services()
+    delays = [shown[p] - pressed[p] for p in shown if p in pressed]
+    errors = [closed[p] - shown[p] - seconds for p in closed]
+    return {
+        "games": len(chats),
+        "wave": options.discussion_wave,
+        "waves": math.ceil(len(chats) / options.discussion_wave),
+        "discussion_seconds": seconds,
+        "emulator_rate_limit": emulator.rate,
+        "questions_shown": len(shown),
+        "discussions_closed": len(closed),
+        "question_delay_after_press_ms": summary_ms(delays),
+        "discussion_error_ms": {**summary_ms(errors), "min": _min_ms(errors)},
+    }
+
+
+def _min_ms(values: Sequence[float]) -> float | None:
+    return round(min(values) * 1000, 2) if values else None
+
+
 # --- scenario 3: timer accuracy --------------------------------------------------------------
 
 
@@ -626,9 +729,6 @@ async def scenario_timers(stack: Stack) -> dict[str, Any]:
     await stack.fresh()
     count, window = options.timer_games, options.timer_window
     port = free_port()
-    bot, poller = await asyncio.gather(
-        stack.start_bot(emulator, METRICS_PORT=str(port)), stack.start_poller(emulator)
-    )
     chats = await create_chats(emulator.control, count, "Таймер")
     answer_seconds = 600
     # Real timings: 60 s of discussion, so a warning timer 10 s before each end; the ends start
@@ -636,8 +736,6 @@ async def scenario_timers(stack: Stack) -> dict[str, Any]:
     # 10 s discussions, which have no warning, and start 2 s after the insert.
     discussion = 60 if window >= 5 else 10
     lead = 12.0 if discussion > 10 else 2.0
-    usage = usage_for({"bot": bot.pid, "poller": poller.pid, "emulator-real": emulator.service.pid})
-    usage.start()
     seeded = await seed_games(
         stack.engine,
         stack.http,
@@ -648,6 +746,14 @@ async def scenario_timers(stack: Stack) -> dict[str, Any]:
         settings=_timed_settings(answer_seconds, discussion),
         discussion_end=_spread(count, lead, window),
     )
+    # The bot starts after the games are written, as after a restart: the bot's own commits
+    # hand their timers to its heap, so timers written behind its back (as the seed does)
+    # would only be found by the overdue sweep.
+    bot, poller = await asyncio.gather(
+        stack.start_bot(emulator, METRICS_PORT=str(port)), stack.start_poller(emulator)
+    )
+    usage = usage_for({"bot": bot.pid, "poller": poller.pid, "emulator-real": emulator.service.pid})
+    usage.start()
     last_due = max(seeded.discussion_end.values())
     await asyncio.sleep(max(0.0, (last_due - datetime.now(UTC)).total_seconds()))
     fired_all = await _wait_db(
@@ -971,6 +1077,7 @@ def _rates(times: list[float]) -> dict[str, Any]:
 SCENARIOS = {
     "latency": scenario_latency,
     "budget": scenario_budget,
+    "discussion": scenario_discussion,
     "timers": scenario_timers,
     "crash": scenario_crash,
     "outbound": scenario_outbound,

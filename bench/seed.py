@@ -27,7 +27,7 @@ from app.actions import SendMessage, SetTimer
 from app.db.engine import create_sessionmaker
 from app.db.models import Chat, GamePlayer, GameRow, Outbox, Timer
 from app.game import events as ev
-from app.game import machine
+from app.game import machine, texts
 from app.game.model import Game, GameSettings, Question, to_json
 from app.repositories import games as games_repo
 from app.repositories import questions
@@ -79,6 +79,83 @@ def build_game(
     question = next(a for a in actions if isinstance(a, SendMessage) and a.ref == ref)
     timers = [a for a in actions if isinstance(a, SetTimer)]
     return game, question, timers
+
+
+@dataclass
+class Lobbies:
+    """Lobbies written by :func:`seed_lobbies`: per chat, the game and its lobby message."""
+
+    chats: list[SoloChat]
+    lobby_cmid: dict[int, int]  # peer_id -> conversation_message_id of the lobby message
+
+
+async def seed_lobbies(
+    engine: AsyncEngine,
+    http: aiohttp.ClientSession,
+    *,
+    api_url: str,
+    token: str,
+    rate: int,
+    chats: Sequence[SoloChat],
+    settings: GameSettings,
+) -> Lobbies:
+    """Write one lobby per chat with its player joined, ready for «Начать игру»; the lobby
+    message (with its buttons) is really sent, so the press hits a real message."""
+    questions = await load_questions(engine)
+    rng = random.Random(11)
+    async with engine.begin() as conn:
+        first = await conn.scalar(
+            text(f"SELECT setval('games_id_seq', nextval('games_id_seq') + {len(chats)})")
+        )
+    first_id = int(first or 0) - len(chats)
+    now = datetime.now(UTC)
+    games: list[Game] = []
+    messages: list[tuple[int, SendMessage]] = []
+    for i, chat in enumerate(chats):
+        deck = tuple(rng.sample(questions, settings.rounds))
+        game, _ = machine.open_lobby(first_id + i, settings, deck, first_id + i, now)
+        game, _ = machine.step(game, ev.Join(chat.user_id, chat.name, "seed"), now)
+        games.append(game)
+        lobby = SendMessage(texts.lobby(game), machine.lobby_keyboard(), machine.lobby_ref(game))
+        messages.append((chat.peer_id, lobby))
+    cmids = await _send_questions(http, api_url, token, rate, messages)
+    async with engine.begin() as conn:
+        await conn.execute(
+            insert(Chat),
+            [
+                {"peer_id": c.peer_id, "active_game_id": g.id}
+                for c, g in zip(chats, games, strict=True)
+            ],
+        )
+        await conn.execute(
+            insert(GameRow),
+            [
+                {
+                    "id": g.id,
+                    "peer_id": c.peer_id,
+                    "status": "active",
+                    "phase": g.phase.value,
+                    "rounds_total": g.rounds_total,
+                    "state": to_json(g),
+                }
+                for c, g in zip(chats, games, strict=True)
+            ],
+        )
+        await conn.execute(
+            insert(Outbox),
+            [
+                {
+                    "peer_id": peer_id,
+                    "method": "messages.send",
+                    "params": {"text": m.text, "keyboard": m.keyboard},
+                    "ref": m.ref,
+                    "status": "sent",
+                    "conversation_message_id": cmids[peer_id],
+                }
+                for peer_id, m in messages
+            ],
+        )
+    return Lobbies(list(chats), cmids)
 
 
 @dataclass

@@ -39,7 +39,9 @@ async def run_poller(settings: Settings, stop: asyncio.Event) -> None:
 
 
 async def _long_poll(settings: Settings, publisher: UpdatePublisher, stop: asyncio.Event) -> None:
-    pool = await create_pool(settings.dsn, size=2)
+    # The cursor is a hint: if Postgres itself crashes and loses its last saves, the poller
+    # re-reads a few updates, which the bot drops by event_id. So no wait for the disk.
+    pool = await create_pool(settings.dsn, size=2, durable=False)
 
     async def database_ready() -> bool:
         return bool(await pool.fetchval("SELECT 1"))

@@ -22,7 +22,7 @@ from app.bot.chat_tx import ChatTx, detached
 from app.bot.router import Router
 from app.db.pool import Pool
 from app.failpoints import failpoint, failpoint_raise
-from app.game.events import TimerFired
+from app.game.events import MessageShown, TimerFired
 from app.repositories import batch
 from app.repositories.batch import Persisted
 from app.repositories.timers import DueTimer
@@ -48,7 +48,16 @@ class AbandonWork:
     peer_id: int
 
 
-Work = UpdateWork | TimerWork | AbandonWork
+@dataclass(frozen=True)
+class ShownWork:
+    """The sender saw VK take a message that asked to be reported (a round's question)."""
+
+    peer_id: int
+    ref: str
+    at: datetime
+
+
+Work = UpdateWork | TimerWork | AbandonWork | ShownWork
 
 APPLIED = "applied"
 DUPLICATE = "duplicate"
@@ -61,7 +70,7 @@ def peer_of(work: Work) -> int:
         return work.update.peer_id
     if isinstance(work, TimerWork):
         return work.timer.peer_id
-    return work.peer_id
+    return work.peer_id  # AbandonWork, ShownWork
 
 
 AfterCommit = Callable[[Persisted], None]
@@ -75,6 +84,8 @@ class GameShell(Protocol):
     ) -> Sequence[Action]: ...
 
     async def abandon(self, chat: ChatTx, now: datetime) -> Sequence[Action]: ...
+
+    async def shown(self, chat: ChatTx, event: MessageShown, now: datetime) -> Sequence[Action]: ...
 
 
 Prepare = Callable[[Update], Awaitable[None]]
@@ -148,6 +159,10 @@ class Applier:
                 fired = TimerFired(timer.name, timer.token)
                 chat.add(await self._game.apply_timer(chat, fired, now))
                 outcomes.append(FIRED)
+            elif isinstance(work, ShownWork):
+                shown = MessageShown(work.ref, work.at)
+                chat.add(await self._game.shown(chat, shown, now))
+                outcomes.append(APPLIED)
             else:
                 chat.add(await self._game.abandon(chat, now))
                 outcomes.append(APPLIED)

@@ -108,6 +108,9 @@ class GameRouter:
     ) -> Sequence[Action]:
         return await self.apply(chat, fired, now, [])
 
+    async def shown(self, chat: ChatTx, event: ev.MessageShown, now: datetime) -> Sequence[Action]:
+        return await self.apply(chat, event, now, [])
+
     async def abandon(self, chat: ChatTx, now: datetime) -> Sequence[Action]:
         """The bot lost the chat (removed, no access): end its game quietly, stop its timers.
 

@@ -17,6 +17,10 @@ VK's per-token budget (20 requests/s) is the physical limit, so the sender spend
   sent meanwhile is sent again.
 * **Recorded in one statement per request.** The row id is the random_id of messages.send: a
   retry after a crash is de-duplicated by VK.
+* **It tells when VK took a message** that asked for it (``report_shown``: a round's
+  question), so the game can start the discussion's clock then. Only for a first attempt of a
+  row handed over by this process: a re-send after a crash or a retry says nothing about when
+  the players first saw it.
 """
 
 from __future__ import annotations
@@ -63,14 +67,18 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 PeerLost = Callable[[int], Awaitable[None]]
+Shown = Callable[[int, str, datetime], None]  # (peer_id, ref, when VK took the message)
 
 
 @dataclass(frozen=True)
 class Item:
-    """One outbox row ready to go; ``call`` is None for an edit whose target never got sent."""
+    """One outbox row ready to go; ``call`` is None for an edit whose target never got sent.
+
+    ``fresh``: handed over by this process's commit (not read back from the table)."""
 
     row: OutboxRow
     call: Call | None
+    fresh: bool = False
 
 
 class _Chat:
@@ -84,8 +92,9 @@ class _Chat:
         self.idle_since = time.monotonic()
         self.done_upto = 0  # rows up to this id were recorded by this process
 
-    def head(self) -> OutboxRow | None:
-        return self.rows[min(self.rows)][0] if self.rows else None
+    def head(self) -> tuple[OutboxRow, int] | None:
+        """The next row to send, with the hand-off sequence it came with (0: the table)."""
+        return self.rows[min(self.rows)] if self.rows else None
 
 
 class OutboxSender:
@@ -99,6 +108,7 @@ class OutboxSender:
         sweep_interval: float = 2.0,
         unlock_idle: float = UNLOCK_IDLE,
         on_peer_lost: PeerLost | None = None,
+        on_shown: Shown | None = None,
     ) -> None:
         self._pool = pool
         self._vk = vk
@@ -116,6 +126,7 @@ class OutboxSender:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._kick = asyncio.Event()
         self._on_peer_lost = on_peer_lost
+        self._on_shown = on_shown
         self.requests = 0
         self.calls = 0
 
@@ -208,9 +219,9 @@ class OutboxSender:
         self._locked.clear()  # closing the session releases its advisory locks
         if conn is not None:
             with contextlib.suppress(Exception):
-                await conn.close()  # not back to the pool: its locks must go with it
+                await conn.close()  # closed, not just released: its locks must go with it
             with contextlib.suppress(Exception):
-                await self._pool.release(conn)
+                await self._pool.release(conn)  # the pool replaces the closed connection
 
     async def _next_batch(self) -> list[Item]:
         peers = list(itertools.islice(self._ready, self._batch_size * 4))
@@ -237,10 +248,11 @@ class OutboxSender:
             if chat is None or head is None:
                 self._ready.pop(peer_id, None)
                 continue
-            if head.next_attempt_at > now:
+            row, added = head
+            if row.next_attempt_at > now:
                 self._ready.pop(peer_id, None)  # waits for its retry; the sweep brings it back
                 continue
-            batch.append(await self._item(head))
+            batch.append(await self._item(row, fresh=added > 0 and row.attempts == 0))
             chat.busy = True
             self._ready.pop(peer_id, None)
         return batch
@@ -260,7 +272,8 @@ class OutboxSender:
                 continue
             kept = {i: entry for i, entry in chat.rows.items() if entry[1] > since}
             for row in by_peer.get(peer_id, ()):
-                kept.setdefault(row.id, (row, 0))
+                # A row this process handed over keeps its hand-off mark (it is still fresh).
+                kept.setdefault(row.id, chat.rows.get(row.id, (row, 0)))
             chat.rows = kept
             self._mark_ready(peer_id, chat)
 
@@ -271,9 +284,9 @@ class OutboxSender:
         if chat is not None and not chat.busy:
             del self._chats[peer_id]
 
-    async def _item(self, row: OutboxRow) -> Item:
+    async def _item(self, row: OutboxRow, *, fresh: bool) -> Item:
         if row.method != outbox.EDIT:
-            return Item(row, _prepare(row))
+            return Item(row, _prepare(row), fresh)
         target = row.params["target_ref"]
         cmid = self._cmids.get((row.peer_id, target))
         if cmid is None:
@@ -301,8 +314,12 @@ class OutboxSender:
     async def _send(self, batch: list[Item]) -> None:
         try:
             outcomes = await self._perform([item.call for item in batch if item.call])
+            taken_at = datetime.now(UTC)
             failpoint("sender.after_call")
-            lost = await self._record(batch, outcomes)
+            lost, shown = await self._record(batch, outcomes)
+            if self._on_shown is not None:
+                for peer_id, ref in shown:
+                    self._on_shown(peer_id, ref, taken_at)
             if self._on_peer_lost is not None:
                 for peer_id in lost:
                     await self._on_peer_lost(peer_id)
@@ -335,13 +352,19 @@ class OutboxSender:
         except VKError as exc:
             return [exc] * len(calls)  # the whole request failed: every call in it did
 
-    async def _record(self, batch: list[Item], outcomes: list[Any | VKError]) -> set[int]:
-        """Store each call's outcome; returns the chats VK says the bot can no longer reach."""
+    async def _record(
+        self, batch: list[Item], outcomes: list[Any | VKError]
+    ) -> tuple[set[int], list[tuple[int, str]]]:
+        """Store each call's outcome; returns the chats VK says the bot can no longer reach
+        and the (chat, ref) of the messages whose showing was asked to be reported."""
         results = iter(outcomes)
         sent: list[tuple[int, int | None]] = []
+        shown: list[tuple[int, str]] = []
         done: list[OutboxRow] = []
         dead: set[int] = set()
-        async with self._pool.acquire() as conn, conn.transaction():
+        # No transaction: each row's outcome stands on its own (one statement for all that
+        # went through; a failed call is rare and gets its own).
+        async with self._pool.acquire() as conn:
             for item in batch:
                 row = item.row
                 if item.call is None:
@@ -369,12 +392,14 @@ class OutboxSender:
                 done.append(row)
                 if row.ref is not None and cmid is not None:
                     self._remember_cmid(row.peer_id, row.ref, cmid)
+                if row.ref is not None and item.fresh and row.params.get("report_shown"):
+                    shown.append((row.peer_id, row.ref))
             await outbox.record_sent(conn, sent)
         for row in done:
             self._forget(row)
         for peer_id in dead:
             self._chats.pop(peer_id, None)
-        return dead
+        return dead, shown
 
     def _forget(self, row: OutboxRow) -> None:
         chat = self._chats.get(row.peer_id)

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import math
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 import aiohttp
 from aio_pika.abc import AbstractQueue
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import metrics
 from app.aio import wait_any
-from app.bot.applier import AbandonWork, Applier, TimerWork, UpdateWork, Work
+from app.bot.applier import AbandonWork, Applier, ShownWork, TimerWork, UpdateWork, Work
 from app.bot.batcher import Batcher
 from app.bot.consumer import UpdateConsumer
 from app.bot.game_router import GameRouter
@@ -61,7 +62,9 @@ class Bot:
         self._sessionmaker = sessionmaker = create_sessionmaker(engine)
         self._pool = pool
         self.game = GameRouter(config.defaults_from(settings), NameResolver(vk, sessionmaker))
-        self.sender = OutboxSender(pool, vk, on_peer_lost=self.peer_lost)
+        self.sender = OutboxSender(
+            pool, vk, on_peer_lost=self.peer_lost, on_shown=self.message_shown
+        )
         routers: list[Router] = [HelpRouter(settings.group_id), self.game, FallbackRouter()]
         self.applier = Applier(
             pool, routers, self.game, self.after_commit, prepare=self.game.prepare
@@ -101,6 +104,15 @@ class Bot:
                 )
 
         self.batcher.submit(peer_id, AbandonWork(peer_id)).add_done_callback(done)
+
+    def message_shown(self, peer_id: int, ref: str, at: datetime) -> None:
+        """VK took a question: the game starts its discussion clock from ``at``."""
+
+        def done(future: asyncio.Future[str]) -> None:
+            if future.exception() is not None:  # the round keeps its original deadline
+                log.warning("could not report a shown message", extra={"peer_id": peer_id})
+
+        self.batcher.submit(peer_id, ShownWork(peer_id, ref, at)).add_done_callback(done)
 
     def after_commit(self, persisted: Persisted) -> None:
         """Hand the batch's new outbox rows and timers over in memory (no read-back)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,18 @@ class TimerFired:
     token: str
 
 
+@dataclass(frozen=True)
+class MessageShown:
+    """VK took the message sent under ``ref`` at ``at`` (reported for ``report_shown`` sends)."""
+
+    ref: str
+    at: datetime
+
+
 Press = Join | Begin | Early | Pick | UnknownPress
-GameEvent = Press | ChatMessage | StartRequested | StopRequested | InfoRequested | TimerFired
+GameEvent = (
+    Press | ChatMessage | StartRequested | StopRequested | InfoRequested | TimerFired | MessageShown
+)
 
 LOBBY_END = "lobby_end"
 DISCUSSION_WARN = "discussion_warn"

@@ -118,7 +118,15 @@ def step(game: Game, event: ev.GameEvent, now: datetime) -> Decision:
             return game, [SendMessage(texts.info(game, now))]
         case ev.TimerFired():
             return _timer_fired(game, event, now)
+        case ev.MessageShown():
+            return _question_shown(game, event)
     raise TypeError(f"unknown event {event!r}")  # pragma: no cover - exhaustive above
+
+
+# How far a late question may push its discussion's end: the sender reports a question as
+# shown when VK answered its send; under VK's budget that is a second or two after the commit.
+# The cap keeps a wrong report (a clock jump, a re-send after a crash) from stretching a round.
+MAX_SHOWN_DELAY = timedelta(seconds=15)
 
 
 def _after_game(game: Game, event: ev.GameEvent) -> Decision:
@@ -213,6 +221,30 @@ def _timer_fired(game: Game, event: ev.TimerFired, now: datetime) -> Decision:
     return game, []
 
 
+def _question_shown(game: Game, event: ev.MessageShown) -> Decision:
+    """The players can read the question only from ``event.at``: the discussion runs from then.
+
+    The round was opened (and its timers set) when the question was queued; VK took it
+    ``delay`` later, so the deadline and its timers move by that much, once per round. Under
+    VK's budget, hundreds of rounds starting together reach their chats over a second or two;
+    each chat's discussion still lasts the promised time.
+    """
+    if (
+        game.phase is not Phase.DISCUSSION
+        or event.ref != question_ref(game)
+        or game.shown_at is not None
+        or game.round_started_at is None
+        or game.deadline is None
+    ):
+        return game, []
+    delay = min(max(event.at - game.round_started_at, timedelta(0)), MAX_SHOWN_DELAY)
+    if not delay:
+        return replace(game, shown_at=event.at), []
+    # A new timer token: the round's old timers are cancelled and, if one fires anyway, stale.
+    game = game.moved(Phase.DISCUSSION, shown_at=event.at, deadline=game.deadline + delay)
+    return game, [CancelTimers(), *_discussion_timers(game)]
+
+
 # Transitions ------------------------------------------------------------------------------------
 
 
@@ -235,18 +267,24 @@ def _start_round(game: Game, number: int, now: datetime) -> Decision:
         round=number,
         deadline=deadline,
         round_started_at=now,
+        shown_at=None,
         answerer_id=None,
         warned=False,
     )
-    actions: list[Action] = [
-        CancelTimers(),
-        SendMessage(texts.question(game), early_keyboard(), ref=question_ref(game)),
-        _timer(game, ev.DISCUSSION_END, deadline),
-    ]
-    if seconds > texts.WARNING_SECONDS:
-        warn_at = deadline - timedelta(seconds=texts.WARNING_SECONDS)
-        actions.append(_timer(game, ev.DISCUSSION_WARN, warn_at))
-    return game, actions
+    question = SendMessage(
+        texts.question(game), early_keyboard(), ref=question_ref(game), report_shown=True
+    )
+    return game, [CancelTimers(), question, *_discussion_timers(game)]
+
+
+def _discussion_timers(game: Game) -> list[Action]:
+    """The discussion's end and, for a long one not yet warned, the 10-seconds warning."""
+    assert game.deadline is not None
+    timers: list[Action] = [_timer(game, ev.DISCUSSION_END, game.deadline)]
+    if game.settings.discussion_seconds > texts.WARNING_SECONDS and not game.warned:
+        warn_at = game.deadline - timedelta(seconds=texts.WARNING_SECONDS)
+        timers.append(_timer(game, ev.DISCUSSION_WARN, warn_at))
+    return timers
 
 
 def _end_discussion(game: Game, now: datetime) -> Decision:

@@ -87,6 +87,8 @@ class Game:
     seq: int = 0
     deadline: datetime | None = None
     round_started_at: datetime | None = None
+    # When VK took this round's question (None: not reported yet); the discussion runs from it.
+    shown_at: datetime | None = None
     answerer_id: int | None = None
     warned: bool = False
     score_team: int = 0
@@ -166,6 +168,7 @@ def from_json(data: dict[str, Any]) -> Game:
         seq=data.get("seq", 0),
         deadline=_dt(data.get("deadline")),
         round_started_at=_dt(data.get("round_started_at")),
+        shown_at=_dt(data.get("shown_at")),
         answerer_id=data.get("answerer_id"),
         warned=data.get("warned", False),
         score_team=data.get("score_team", 0),

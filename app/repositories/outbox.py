@@ -39,9 +39,12 @@ class OutboxRow:
 
 def row_values(peer_id: int, action: MessageAction) -> tuple[Any, ...]:
     """(peer_id, method, params, ref) of the outbox row for an action."""
-    if isinstance(action, SendMessage):
-        return peer_id, SEND, {"text": action.text, "keyboard": action.keyboard}, action.ref
     params: dict[str, Any]
+    if isinstance(action, SendMessage):
+        params = {"text": action.text, "keyboard": action.keyboard}
+        if action.report_shown:
+            params["report_shown"] = True
+        return peer_id, SEND, params, action.ref
     if isinstance(action, EditMessage):
         params = {"target_ref": action.ref, "text": action.text, "keyboard": action.keyboard}
         return peer_id, EDIT, params, None

@@ -60,7 +60,14 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def test_every_scenario_completed(results: dict[str, Any]) -> None:
-    assert set(results["scenarios"]) == {"latency", "budget", "timers", "crash", "outbound"}
+    assert set(results["scenarios"]) == {
+        "latency",
+        "budget",
+        "discussion",
+        "timers",
+        "crash",
+        "outbound",
+    }
     for name, scenario in results["scenarios"].items():
         assert scenario["status"] == "ok", (name, scenario.get("error"), scenario.get("logs"))
     machine = results["machine"]
@@ -96,6 +103,16 @@ def test_budget_steps_are_well_formed(results: dict[str, Any]) -> None:
         assert step["vk_requests"] > 0
         assert isinstance(step["vk_error_6"], int)
     assert isinstance(budget["every_step_within_limit"], bool)
+
+
+def test_discussion_results_are_well_formed(results: dict[str, Any]) -> None:
+    discussion = results["scenarios"]["discussion"]
+    assert discussion["questions_shown"] == discussion["games"] == 6
+    assert discussion["discussions_closed"] == 6
+    error = discussion["discussion_error_ms"]
+    assert error["count"] == 6
+    assert _number(error["p99"])
+    assert _number(discussion["question_delay_after_press_ms"]["max"])
 
 
 def test_timer_crash_and_outbound_results_are_well_formed(results: dict[str, Any]) -> None:

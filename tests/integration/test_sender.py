@@ -6,6 +6,7 @@ import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import aiohttp
 import pytest
@@ -36,6 +37,7 @@ class Rig:
     stop: asyncio.Event
     task: asyncio.Task[None]
     api_url: str
+    shown: list[tuple[int, str, datetime]]
 
 
 @pytest.fixture
@@ -50,11 +52,17 @@ async def rig(db: AsyncEngine, pool: Pool) -> AsyncIterator[Rig]:
             retry=RetryPolicy(attempts=3, base_delay=0.01),
             limiter=SlidingWindowLimiter(20),
         )
-        sender = OutboxSender(pool, vk, sweep_interval=0.2)
+        shown: list[tuple[int, str, datetime]] = []
+        sender = OutboxSender(
+            pool,
+            vk,
+            sweep_interval=0.2,
+            on_shown=lambda peer_id, ref, at: shown.append((peer_id, ref, at)),
+        )
         stop = asyncio.Event()
         task = asyncio.create_task(sender.run(stop))
         control = ControlClient(str(server.make_url("/")))
-        yield Rig(sender, control, stop, task, str(server.make_url("/method")))
+        yield Rig(sender, control, stop, task, str(server.make_url("/method")), shown)
         stop.set()
         await task
         await control.close()
@@ -268,3 +276,35 @@ async def test_two_senders_deliver_each_row_once(rig: Rig, db: AsyncEngine, pool
         assert [m["text"] for m in await rig.control.messages(peer_id)] == [f"{peer_id} v2"]
     assert (await rig.control.counters())["duplicate_random_ids"] == 0
     assert rig.sender.calls + other.calls == 60
+
+
+async def test_it_reports_when_vk_took_a_message_handed_over_fresh(
+    rig: Rig, db: AsyncEngine, pool: Pool
+) -> None:
+    """A round's question: the game learns when VK took it (first attempt, handed over)."""
+    user = await rig.control.create_user("Ира")
+    peer_id = (await rig.control.create_chat("c", [user["id"]]))["peer_id"]
+    question = SendMessage("Вопрос", ref="g1.r1.q", report_shown=True)
+    writes = ChatWrites(peer_id, messages=[question, SendMessage("без отчёта", ref="x")])
+    async with pool.acquire() as conn, conn.transaction():
+        persisted = await batch.persist(conn, [writes])
+    before = datetime.now(UTC)
+    rig.sender.add(persisted.outbox)
+    await wait_delivered(rig, 2)
+    await settled(db)
+    [(peer, ref, at)] = rig.shown
+    assert (peer, ref) == (peer_id, "g1.r1.q")
+    assert before <= at <= datetime.now(UTC)
+
+
+async def test_a_message_read_back_from_the_table_is_not_reported(
+    rig: Rig, db: AsyncEngine
+) -> None:
+    """After a crash the row is re-sent from the table: when VK first took it is unknown."""
+    user = await rig.control.create_user("Ира")
+    peer_id = (await rig.control.create_chat("c", [user["id"]]))["peer_id"]
+    await queue(db, peer_id, [SendMessage("Вопрос", ref="g1.r1.q", report_shown=True)])
+    rig.sender.wake(peer_id)
+    await wait_delivered(rig, 1)
+    await settled(db)
+    assert rig.shown == []

@@ -22,7 +22,7 @@ from app.bot.chat_tx import ChatTx
 from app.bot.timers import TimerRunner
 from app.db.engine import create_sessionmaker
 from app.db.pool import Pool
-from app.game.events import TimerFired
+from app.game.events import MessageShown, TimerFired
 from app.repositories import timers
 from tests.helpers import wait_until
 
@@ -41,6 +41,9 @@ class CountingGame:
         return []
 
     async def abandon(self, chat: ChatTx, now: datetime) -> Sequence[Action]:
+        return []
+
+    async def shown(self, chat: ChatTx, event: MessageShown, now: datetime) -> Sequence[Action]:
         return []
 
 

@@ -20,7 +20,14 @@ import pytest
 from app.actions import Action, AnswerCallback, CancelTimers, EditMessage, SendMessage, SetTimer
 from app.game import events as ev
 from app.game import texts
-from app.game.machine import lobby_ref, open_lobby, pick_ref, question_ref, step
+from app.game.machine import (
+    MAX_SHOWN_DELAY,
+    lobby_ref,
+    open_lobby,
+    pick_ref,
+    question_ref,
+    step,
+)
 from app.game.model import Game, GameSettings, Phase, Question, RoundResult, to_json
 from tests.unit.game_fixtures import SETTINGS
 
@@ -365,6 +372,9 @@ OTHER_EVENTS: dict[str, EventMaker] = {
     **{f"timer_{name}": functools.partial(fire, name=name) for name in TIMER_NAMES},
     **{f"stale_{name}": functools.partial(stale, name=name) for name in TIMER_NAMES},
     "other_game_timer": lambda g: ev.TimerFired(ev.LOBBY_END, f"{GAME_ID + 1}:{g.seq}"),
+    # VK took the current round's question at the test's clock (at(1), after the round began).
+    "question_shown": lambda g: ev.MessageShown(question_ref(g) if g.round else "none", at(1)),
+    "other_message_shown": lambda g: ev.MessageShown(lobby_ref(g), at(1)),
 }
 
 ALL_EVENTS: dict[str, EventMaker] = {**PRESS_EVENTS, **OTHER_EVENTS}
@@ -388,9 +398,11 @@ TRANSITIONS: dict[tuple[Phase, str], Phase] = {
 }
 
 # Events that keep the phase but change the state (and what they change).
-IN_PLACE_CHANGES = {
-    (Phase.LOBBY, "join_new"): "players",
-    (Phase.DISCUSSION, "timer_discussion_warn"): "warned",
+IN_PLACE_CHANGES: dict[tuple[Phase, str], tuple[str, ...]] = {
+    (Phase.LOBBY, "join_new"): ("players",),
+    (Phase.DISCUSSION, "timer_discussion_warn"): ("warned",),
+    # The discussion re-anchored at the moment VK took the question: new deadline and timers.
+    (Phase.DISCUSSION, "question_shown"): ("shown_at", "deadline", "seq"),
 }
 
 
@@ -458,8 +470,8 @@ def test_every_event_in_every_phase(
     if changed is None:
         assert new == game, "an event that does not apply must change nothing"
     else:
-        assert dataclasses.replace(new, **{changed: getattr(game, changed)}) == game
-        assert new.seq == game.seq
+        assert dataclasses.replace(new, **{name: getattr(game, name) for name in changed}) == game
+        assert new.seq == game.seq + ("seq" in changed)
 
     if event_name in PRESS_EVENTS:
         assert isinstance(event, ev.Join | ev.Begin | ev.Early | ev.Pick | ev.UnknownPress)
@@ -701,6 +713,72 @@ def test_early_by_anyone_else_is_refused() -> None:
         game, actions = step(discussion, early(user), NOW)
         assert game == discussion
         assert actions == [AnswerCallback(f"early-{user}", user, texts.CAPTAIN_ONLY_EARLY)]
+
+
+def test_the_question_asks_to_be_reported_when_shown() -> None:
+    _, actions = step(drive(Phase.LOBBY), begin(ALICE), NOW)
+    [question] = [a for a in of_type(actions, SendMessage) if a.ref and a.ref.endswith(".q")]
+    assert question.report_shown
+    assert all(not m.report_shown for m in of_type(actions, SendMessage) if m is not question)
+
+
+def test_a_question_shown_late_starts_the_discussion_clock_then() -> None:
+    game = drive(Phase.DISCUSSION)
+    started = game.round_started_at
+    assert started is not None
+    shown_at = started + timedelta(seconds=2.5)
+    new, actions = step(game, ev.MessageShown(question_ref(game), shown_at), shown_at)
+
+    deadline = shown_at + timedelta(seconds=SETTINGS.discussion_seconds)
+    assert (new.shown_at, new.deadline, new.seq) == (shown_at, deadline, game.seq + 1)
+    assert isinstance(actions[0], CancelTimers)
+    assert timers(actions) == {
+        ev.DISCUSSION_END: SetTimer(ev.DISCUSSION_END, deadline, new.timer_token),
+        ev.DISCUSSION_WARN: SetTimer(
+            ev.DISCUSSION_WARN, deadline - timedelta(seconds=10), new.timer_token
+        ),
+    }
+    # Reported once per round: a second report (a retry) changes nothing.
+    assert step(new, ev.MessageShown(question_ref(new), shown_at + timedelta(1)), NOW) == (new, [])
+    # The old timers are stale now, whoever fires them.
+    assert step(new, fire(game, ev.DISCUSSION_END), NOW) == (new, [])
+
+
+def test_a_question_shown_on_time_keeps_the_timers() -> None:
+    game = drive(Phase.DISCUSSION)
+    assert game.round_started_at is not None
+    new, actions = step(game, ev.MessageShown(question_ref(game), game.round_started_at), NOW)
+    assert actions == []
+    assert (new.deadline, new.seq, new.shown_at) == (game.deadline, game.seq, game.round_started_at)
+
+
+def test_a_shown_report_moves_the_end_by_at_most_the_cap() -> None:
+    game = drive(Phase.DISCUSSION)
+    assert game.round_started_at is not None
+    assert game.deadline is not None
+    late = game.round_started_at + timedelta(minutes=5)  # e.g. a re-send after an outage
+    new, _ = step(game, ev.MessageShown(question_ref(game), late), late)
+    assert new.deadline == game.deadline + MAX_SHOWN_DELAY
+
+
+def test_a_question_shown_after_the_warning_sets_no_second_warning() -> None:
+    game, _ = play(drive(Phase.DISCUSSION), fire(drive(Phase.DISCUSSION), ev.DISCUSSION_WARN))
+    assert game.warned
+    assert game.round_started_at is not None
+    shown_at = game.round_started_at + timedelta(seconds=1)
+    new, actions = step(game, ev.MessageShown(question_ref(game), shown_at), shown_at)
+    assert set(timers(actions)) == {ev.DISCUSSION_END}
+    assert new.warned
+
+
+def test_a_shown_report_of_another_round_or_phase_is_ignored() -> None:
+    game = drive(Phase.DISCUSSION)
+    assert game.round_started_at is not None
+    later = game.round_started_at + timedelta(seconds=1)
+    old_round = ev.MessageShown(question_ref(dataclasses.replace(game, round=2)), later)
+    assert step(game, old_round, later) == (game, [])
+    pick = drive(Phase.PICK)
+    assert step(pick, ev.MessageShown(question_ref(pick), later), later) == (pick, [])
 
 
 def test_discussion_warning_edits_the_question_once() -> None:
