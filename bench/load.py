@@ -65,8 +65,10 @@ class Script(Protocol):
 
 
 def _is_question(entry: Entry) -> bool:
+    if entry["kind"] != "bot_message":  # an event answer has no message
+        return False
     text = str(entry["message"]["text"])
-    return entry["kind"] == "bot_message" and text.startswith("Раунд ") and "Вопрос:" in text
+    return text.startswith("Раунд ") and "Вопрос:" in text
 
 
 def _bot_message_with(fragment: str) -> Callable[[Entry], bool]:

@@ -1059,9 +1059,12 @@ def _rates(times: list[float]) -> dict[str, Any]:
     """Messages per second over the whole run, and steady: without the first window's burst.
 
     A fresh token may spend a whole window's budget at once (20 requests at the start), after
-    which the limiter lets 20 requests through per window; the steady rate counts the messages
-    that arrived after the first 1.05 s window over the whole time from the first arrival, which
-    is the rate the limiter sustains however short the run."""
+    which the limiter lets 20 requests through per window; the steady rate is the rate after
+    the first 1.05 s window (the messages that arrived after it, over the time after it), which
+    is what the limiter sustains however short the run, with or without a first burst.
+
+    (Before 2026-11-30 the messages after the first window were divided by the whole span:
+    right for a sender that bursts at the start, 20 % low for a paced one.)"""
     if len(times) < 2:
         return {"messages_per_second": None, "steady_messages_per_second": None}
     times = sorted(times)
@@ -1070,7 +1073,9 @@ def _rates(times: list[float]) -> dict[str, Any]:
     return {
         "seconds": round(span, 3),
         "messages_per_second": round((len(times) - 1) / span, 1) if span > 0 else None,
-        "steady_messages_per_second": round(later / span, 1) if later and span > 0 else None,
+        "steady_messages_per_second": round(later / (span - 1.05), 1)
+        if later and span > 1.05
+        else None,
     }
 
 
