@@ -7,6 +7,7 @@ its chats in one statement and commits.
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Sequence
 from datetime import datetime
@@ -19,6 +20,8 @@ from app.game import config, machine, texts
 from app.game import events as ev
 from app.game.model import GameSettings
 from app.vk.updates import AdminStop, MessageEvent, MessageNew, Update
+
+log = logging.getLogger(__name__)
 
 # The synthetic update the admin API publishes into a chat's shard queue to stop its game
 # (admin_api/broker.py builds it): it takes the chat's ordered path like a VK update.
@@ -98,6 +101,14 @@ class GameRouter:
         game, actions = machine.step(before, event, now)
         if game == before and not actions:
             return []  # e.g. a chat message outside the answer phase: nothing to write
+        for result in game.results[len(before.results) :]:
+            log.info(
+                "round %d judged %s (%s)",
+                result.number,
+                "correct" if result.correct else "wrong",
+                result.reason,
+                extra={"peer_id": chat.peer_id, "game_id": game.id},
+            )
         chat.save(game)
         if game.phase.over:
             chat.set_active_game(None)

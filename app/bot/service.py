@@ -35,7 +35,7 @@ from app.broker import topology
 from app.broker.connection import open_topology
 from app.db.engine import create_engine, create_sessionmaker
 from app.db.pool import Pool, create_pool
-from app.game import config
+from app.game import config, judge
 from app.ops import serve_ops
 from app.repositories import live
 from app.repositories.batch import Persisted
@@ -139,6 +139,7 @@ async def serve_bot(settings: Settings, stop: asyncio.Event, consume_updates: Co
     # pool that busy batches have exhausted.
     budget_pool = await create_pool(settings.dsn, size=2)
     stop_sending = asyncio.Event()  # set only once no more outbox rows can appear
+    await asyncio.to_thread(judge.load_dictionaries)  # not inside the first answer's transaction
     try:
         async with aiohttp.ClientSession() as http:
             bot = Bot(settings, engine, pool, make_vk_client(settings, http, budget_pool))

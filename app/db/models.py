@@ -147,6 +147,8 @@ class GameRow(Base):
     score_bot: Mapped[int] = mapped_column(Integer, server_default="0")
     captain_id: Mapped[int | None] = mapped_column(BigInteger)
     state: Mapped[dict[str, Any]] = mapped_column(server_default=sql("'{}'::jsonb"))
+    # The game's questions, written once (older games keep them inside ``state``).
+    deck: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     started_at: Mapped[datetime | None] = mapped_column()
     finished_at: Mapped[datetime | None] = mapped_column()

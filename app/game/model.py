@@ -7,9 +7,9 @@ history stays readable) even if an admin edits or deletes a question mid-game.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
-from enum import Enum, StrEnum
+from enum import StrEnum
 from typing import Any
 
 
@@ -124,27 +124,75 @@ class Game:
 # JSON (de)serialisation -------------------------------------------------------------------------
 
 
-def to_json(game: Game) -> dict[str, Any]:
-    def convert(value: Any) -> Any:
-        if isinstance(value, datetime):
-            return value.isoformat()
-        if isinstance(value, Enum):
-            return value.value
-        if isinstance(value, dict):
-            return {key: convert(item) for key, item in value.items()}
-        if isinstance(value, list | tuple):
-            return [convert(item) for item in value]
-        return value
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
-    result: dict[str, Any] = convert(asdict(game))
-    return result
+
+def state_json(game: Game) -> dict[str, Any]:
+    """The game's changing state as JSON, without its deck (which never changes: see
+    :func:`deck_json`). Written field by field: ``dataclasses.asdict`` deep-copies every value
+    and was the costliest step of saving a game."""
+    return {
+        "id": game.id,
+        "phase": game.phase.value,
+        "settings": vars(game.settings).copy(),
+        "seed": game.seed,
+        "created_at": game.created_at.isoformat(),
+        "players": [{"user_id": p.user_id, "name": p.name} for p in game.players],
+        "captain_id": game.captain_id,
+        "round": game.round,
+        "seq": game.seq,
+        "deadline": _iso(game.deadline),
+        "round_started_at": _iso(game.round_started_at),
+        "shown_at": _iso(game.shown_at),
+        "answerer_id": game.answerer_id,
+        "warned": game.warned,
+        "score_team": game.score_team,
+        "score_bot": game.score_bot,
+        "results": [
+            {
+                "number": r.number,
+                "question_id": r.question_id,
+                "answerer_id": r.answerer_id,
+                "answer_text": r.answer_text,
+                "correct": r.correct,
+                "started_at": r.started_at.isoformat(),
+                "answered_at": _iso(r.answered_at),
+                "reason": r.reason,
+            }
+            for r in game.results
+        ],
+        "started_at": _iso(game.started_at),
+        "finished_at": _iso(game.finished_at),
+    }
+
+
+def deck_json(game: Game) -> list[dict[str, Any]]:
+    """The game's questions as JSON: written once, when the game is created."""
+    return [
+        {
+            "id": q.id,
+            "text": q.text,
+            "answer": q.answer,
+            "alternatives": list(q.alternatives),
+            "comment": q.comment,
+            "rejected": list(q.rejected),
+        }
+        for q in game.questions
+    ]
+
+
+def to_json(game: Game) -> dict[str, Any]:
+    """The whole game as one JSON object (state and deck)."""
+    return {**state_json(game), "questions": deck_json(game)}
 
 
 def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def from_json(data: dict[str, Any]) -> Game:
+def from_json(data: dict[str, Any], deck: list[dict[str, Any]] | None = None) -> Game:
+    """A game from :func:`to_json`'s object, or from :func:`state_json`'s with its ``deck``."""
     return Game(
         id=data["id"],
         phase=Phase(data["phase"]),
@@ -158,7 +206,7 @@ def from_json(data: dict[str, Any]) -> Game:
                 comment=q.get("comment"),
                 rejected=tuple(q.get("rejected") or ()),
             )
-            for q in data["questions"]
+            for q in (deck if deck is not None else data["questions"])
         ),
         seed=data["seed"],
         created_at=datetime.fromisoformat(data["created_at"]),
@@ -198,6 +246,8 @@ __all__ = [
     "Player",
     "Question",
     "RoundResult",
+    "deck_json",
     "from_json",
+    "state_json",
     "to_json",
 ]

@@ -14,12 +14,13 @@ by chat by the caller (:mod:`app.bot.batcher`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from app.actions import MessageAction, SetTimer
-from app.game.model import Game, Question, from_json, to_json
+from app.game.model import Game, Question, deck_json, from_json, state_json
 from app.repositories.games import status_of
 from app.repositories.outbox import OutboxRow, row_values
 from app.repositories.timers import DueTimer
@@ -99,10 +100,11 @@ WITH fresh AS (
     ON CONFLICT (peer_id) DO UPDATE SET last_activity_at = now()
     RETURNING peer_id, active_game_id, settings, status
 )
-SELECT l.peer_id, l.active_game_id, l.settings, l.status, g.state, NULL::text AS event_id
+SELECT l.peer_id, l.active_game_id, l.settings, l.status, g.state, g.deck,
+       NULL::text AS event_id
 FROM locked l LEFT JOIN games g ON g.id = l.active_game_id
 UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, event_id FROM fresh
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, event_id FROM fresh
 """
 
 
@@ -122,11 +124,11 @@ async def lock_and_load(
     )
     chats: dict[int, LockedChat] = {}
     fresh: set[str] = set()
-    for peer_id, game_id, settings, status, state, event_id in rows:
+    for peer_id, game_id, settings, status, state, deck, event_id in rows:
         if event_id is not None:
             fresh.add(event_id)
         else:
-            game = from_json(state) if state is not None else None
+            game = from_json(state, deck) if state is not None else None
             chats[peer_id] = LockedChat(peer_id, game_id, settings or {}, status, game)
     return chats, fresh
 
@@ -171,12 +173,12 @@ async def pick_deck(conn: Connection, peer_id: int, size: int) -> tuple[Question
 
 async def last_over(conn: Connection, peer_id: int) -> Game | None:
     """The chat's most recent finished or stopped game (for /info between games)."""
-    state = await conn.fetchval(
-        "SELECT state FROM games WHERE peer_id = $1 AND status IN ('finished', 'stopped') "
+    row = await conn.fetchrow(
+        "SELECT state, deck FROM games WHERE peer_id = $1 AND status IN ('finished', 'stopped') "
         "ORDER BY id DESC LIMIT 1",
         peer_id,
     )
-    return from_json(state) if state is not None else None
+    return from_json(row[0], row[1]) if row is not None else None
 
 
 # Writing a batch --------------------------------------------------------------------------------
@@ -185,46 +187,46 @@ _PERSIST = """
 WITH saved AS (
     UPDATE games SET status = u.status, phase = u.phase, round = u.round,
         rounds_total = u.rounds_total, score_team = u.score_team, score_bot = u.score_bot,
-        captain_id = u.captain_id, state = u.state, started_at = u.started_at,
-        finished_at = u.finished_at, updated_at = now()
+        captain_id = u.captain_id, state = u.state, deck = coalesce(u.deck::jsonb, games.deck),
+        started_at = u.started_at, finished_at = u.finished_at, updated_at = now()
     FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::int[], $6::int[], $7::int[],
-                $8::bigint[], $9::jsonb[], $10::timestamptz[], $11::timestamptz[])
+                $8::bigint[], $9::jsonb[], $10::text[], $11::timestamptz[], $12::timestamptz[])
         AS u(id, status, phase, round, rounds_total, score_team, score_bot, captain_id, state,
-             started_at, finished_at)
+             deck, started_at, finished_at)
     WHERE games.id = u.id
 ), chat AS (
     UPDATE chats SET
         active_game_id = CASE WHEN u.set_game THEN u.game_id ELSE chats.active_game_id END,
         status = coalesce(u.status, chats.status),
         last_activity_at = now()
-    FROM unnest($12::bigint[], $13::bool[], $14::int[], $15::text[])
+    FROM unnest($13::bigint[], $14::bool[], $15::int[], $16::text[])
         AS u(peer_id, set_game, game_id, status)
     WHERE chats.peer_id = u.peer_id
 ), players AS (
     INSERT INTO game_players (game_id, user_id, name, position, is_captain)
-    SELECT * FROM unnest($16::int[], $17::bigint[], $18::text[], $19::int[], $20::bool[])
+    SELECT * FROM unnest($17::int[], $18::bigint[], $19::text[], $20::int[], $21::bool[])
     ON CONFLICT (game_id, user_id) DO UPDATE SET is_captain = excluded.is_captain
 ), rounds AS (
     INSERT INTO game_rounds (game_id, number, question_id, question_text, correct_answer,
                              answerer_id, answer_text, correct, started_at, answered_at, reason)
     SELECT u.game_id, u.number, q.id, u.question_text, u.correct_answer, u.answerer_id,
            u.answer_text, u.correct, u.started_at, u.answered_at, u.reason
-    FROM unnest($21::int[], $22::int[], $23::int[], $24::text[], $25::text[], $26::bigint[],
-                $27::text[], $28::bool[], $29::timestamptz[], $30::timestamptz[], $31::text[])
+    FROM unnest($22::int[], $23::int[], $24::int[], $25::text[], $26::text[], $27::bigint[],
+                $28::text[], $29::bool[], $30::timestamptz[], $31::timestamptz[], $32::text[])
         AS u(game_id, number, question_id, question_text, correct_answer, answerer_id,
              answer_text, correct, started_at, answered_at, reason)
     LEFT JOIN questions q ON q.id = u.question_id  -- a question deleted mid-game: NULL
     ON CONFLICT (game_id, number) DO NOTHING
 ), cancelled AS (
-    DELETE FROM timers WHERE peer_id = ANY($32::bigint[])
+    DELETE FROM timers WHERE peer_id = ANY($33::bigint[])
 ), timer AS (
     INSERT INTO timers (peer_id, name, token, due_at)
-    SELECT * FROM unnest($33::bigint[], $34::text[], $35::text[], $36::timestamptz[])
+    SELECT * FROM unnest($34::bigint[], $35::text[], $36::text[], $37::timestamptz[])
     RETURNING id, peer_id, name, token, due_at
 ), queued AS (
     INSERT INTO outbox (peer_id, method, params, ref)
     SELECT u.peer_id, u.method, u.params, u.ref
-    FROM unnest($37::bigint[], $38::text[], $39::jsonb[], $40::text[]) WITH ORDINALITY
+    FROM unnest($38::bigint[], $39::text[], $40::jsonb[], $41::text[]) WITH ORDINALITY
         AS u(peer_id, method, params, ref, n)
     ORDER BY u.n
     RETURNING id, peer_id, method, params, ref, next_attempt_at
@@ -253,7 +255,7 @@ async def persist(conn: Connection, writes: Sequence[ChatWrites]) -> Persisted:
     Outbox rows are inserted in the order of ``writes`` and of each chat's messages, so ids
     (the send order, and messages.send's random_id) follow the order the game asked for.
     """
-    games, chats, players, rounds = _Columns(11), _Columns(4), _Columns(5), _Columns(11)
+    games, chats, players, rounds = _Columns(12), _Columns(4), _Columns(5), _Columns(11)
     cancel: list[int] = []
     timers, outbox = _Columns(4), _Columns(4)
     for w in writes:
@@ -300,7 +302,10 @@ def _add_game(
         game.score_team,
         game.score_bot,
         game.captain_id,
-        to_json(game),
+        state_json(game),
+        # Written once, with a new game; as text, since asyncpg reads a list inside an array
+        # parameter as a nested array, not as one JSON value.
+        json.dumps(deck_json(game), ensure_ascii=False) if loaded is None else None,
         game.started_at,
         game.finished_at,
     )

@@ -18,7 +18,9 @@ from app.game.model import (
     Player,
     Question,
     RoundResult,
+    deck_json,
     from_json,
+    state_json,
     to_json,
 )
 from tests.unit.game_fixtures import SETTINGS
@@ -125,6 +127,27 @@ def test_round_trip_of_a_rich_game() -> None:
     assert from_json(data) == game
     # and through real JSON text, as the database stores it
     assert from_json(json.loads(json.dumps(data))) == game
+
+
+def test_state_and_deck_are_stored_apart_and_make_the_same_game() -> None:
+    game = rich_game()
+    state, deck = state_json(game), deck_json(game)
+    assert "questions" not in state  # the deck is written once, not with every event
+    assert from_json(json.loads(json.dumps(state)), json.loads(json.dumps(deck))) == game
+    assert to_json(game) == {**state, "questions": deck}
+
+
+def test_every_field_is_serialised() -> None:
+    """The hand-written serialiser must not forget a field added to the model."""
+    game = rich_game()
+    assert set(to_json(game)) == {field.name for field in dataclasses.fields(Game)}
+    assert set(deck_json(game)[0]) == {field.name for field in dataclasses.fields(Question)}
+    assert set(state_json(game)["results"][0]) == {
+        field.name for field in dataclasses.fields(RoundResult)
+    }
+    assert set(state_json(game)["settings"]) == {
+        field.name for field in dataclasses.fields(GameSettings)
+    }
 
 
 def test_json_is_plain() -> None:
