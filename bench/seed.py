@@ -28,7 +28,7 @@ from app.db.engine import create_sessionmaker
 from app.db.models import Chat, GamePlayer, GameRow, Outbox, Timer
 from app.game import events as ev
 from app.game import machine, texts
-from app.game.model import Game, GameSettings, Question, to_json
+from app.game.model import Game, GameSettings, Question, deck_json, state_json
 from app.repositories import games as games_repo
 from app.repositories import questions
 from app.vk.client import VKClient, send_message_call
@@ -136,7 +136,8 @@ async def seed_lobbies(
                     "status": "active",
                     "phase": g.phase.value,
                     "rounds_total": g.rounds_total,
-                    "state": to_json(g),
+                    "state": state_json(g),
+                    "deck": deck_json(g),
                 }
                 for c, g in zip(chats, games, strict=True)
             ],
@@ -255,7 +256,8 @@ async def seed_games(
                 "round": game.round,
                 "rounds_total": game.rounds_total,
                 "captain_id": game.captain_id,
-                "state": to_json(game),
+                "state": state_json(game),
+                "deck": deck_json(game),
                 "started_at": game.started_at,
             }
         )

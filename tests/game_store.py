@@ -16,7 +16,7 @@ async def save_game(pool: Pool, peer_id: int, game: Game, *, new: bool = True) -
     it is over."""
     async with pool.acquire() as conn, conn.transaction():
         await batch.lock_and_load(conn, [], [peer_id])
-        writes = ChatWrites(peer_id, games={game.id: (game, None)})
+        writes = ChatWrites(peer_id, games={game.id: (game, None)}, decks={game.id})
         writes.active_game = (None if game.phase.over else game.id,)
         await batch.persist(conn, [writes])
 

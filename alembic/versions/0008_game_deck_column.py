@@ -2,8 +2,9 @@
 
 The deck (the game's question snapshot) never changes after the game is created, yet it was
 most of the state JSON that every event rewrote (several KB: TOASTed, WAL-logged, encoded and
-decoded each time). New games write it once into ``games.deck``; games saved before keep their
-questions inside ``state``, which the bot still reads.
+decoded each time). New games write it once into ``games.deck``; active games move theirs on
+upgrade; finished games keep their questions inside ``state``, which the bot still reads (and a
+game still holding them moves them on its next save).
 
 Revision ID: 0008
 Revises: 0007
@@ -24,6 +25,11 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.add_column("games", sa.Column("deck", postgresql.JSONB(), nullable=True))
+    # Games in progress move their questions now (the bot also moves any it meets later).
+    op.execute(
+        "UPDATE games SET deck = state -> 'questions', state = state - 'questions' "
+        "WHERE status = 'active' AND state ? 'questions'"
+    )
 
 
 def downgrade() -> None:

@@ -26,9 +26,11 @@ class ChatTx:
         self.status = chat.status
         self.game = chat.game  # the active game as of the events applied so far
         self._loaded: dict[int, Game | None] = {}
+        self.writes = ChatWrites(chat.peer_id)
         if chat.game is not None:
             self._loaded[chat.game.id] = chat.game
-        self.writes = ChatWrites(chat.peer_id)
+            if not chat.deck_stored:  # saved before decks had their column: move it there
+                self.writes.decks.add(chat.game.id)
 
     # Reads and rare writes that need the database now ----------------------------------------
 
@@ -38,6 +40,7 @@ class ChatTx:
     async def create_game(self) -> int:
         game_id = await batch.create_game(self._conn, self.peer_id)
         self._loaded[game_id] = None
+        self.writes.decks.add(game_id)
         return game_id
 
     async def last_over(self) -> Game | None:

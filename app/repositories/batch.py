@@ -35,6 +35,7 @@ class LockedChat:
     settings: dict[str, Any]
     status: str
     game: Game | None
+    deck_stored: bool = True  # False: the game's questions are still inside its state
 
 
 @dataclass
@@ -45,6 +46,7 @@ class ChatWrites:
     # Game states to save by game id, each with the state it was loaded with (None: created
     # in this batch), which tells whether the players/rounds mirror changed.
     games: dict[int, tuple[Game, Game | None]] = field(default_factory=dict)
+    decks: set[int] = field(default_factory=set)  # games whose deck is written (new ones)
     active_game: tuple[int | None] | None = None  # (new active_game_id,) when it changed
     status: str | None = None
     cancel_timers: bool = False
@@ -129,7 +131,8 @@ async def lock_and_load(
             fresh.add(event_id)
         else:
             game = from_json(state, deck) if state is not None else None
-            chats[peer_id] = LockedChat(peer_id, game_id, settings or {}, status, game)
+            stored = deck is not None or game is None
+            chats[peer_id] = LockedChat(peer_id, game_id, settings or {}, status, game, stored)
     return chats, fresh
 
 
@@ -260,7 +263,7 @@ async def persist(conn: Connection, writes: Sequence[ChatWrites]) -> Persisted:
     timers, outbox = _Columns(4), _Columns(4)
     for w in writes:
         for game, loaded in w.games.values():
-            _add_game(games, players, rounds, game, loaded)
+            _add_game(games, players, rounds, game, loaded, game.id in w.decks)
         if w.active_game is not None or w.status is not None:
             game_id = w.active_game[0] if w.active_game is not None else None
             chats.add(w.peer_id, w.active_game is not None, game_id, w.status)
@@ -291,7 +294,12 @@ async def persist(conn: Connection, writes: Sequence[ChatWrites]) -> Persisted:
 
 
 def _add_game(
-    games: _Columns, players: _Columns, rounds: _Columns, game: Game, loaded: Game | None
+    games: _Columns,
+    players: _Columns,
+    rounds: _Columns,
+    game: Game,
+    loaded: Game | None,
+    with_deck: bool,
 ) -> None:
     games.add(
         game.id,
@@ -305,7 +313,7 @@ def _add_game(
         state_json(game),
         # Written once, with a new game; as text, since asyncpg reads a list inside an array
         # parameter as a nested array, not as one JSON value.
-        json.dumps(deck_json(game), ensure_ascii=False) if loaded is None else None,
+        json.dumps(deck_json(game), ensure_ascii=False) if with_deck else None,
         game.started_at,
         game.finished_at,
     )

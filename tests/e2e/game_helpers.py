@@ -68,12 +68,14 @@ async def make_chat(stack: Stack, *names: str, control: ControlClient | None = N
 
 async def current_game(db: AsyncEngine, peer_id: int) -> Game:
     async with db.connect() as conn:
-        state = await conn.scalar(
-            text("SELECT state FROM games WHERE peer_id = :p ORDER BY id DESC LIMIT 1"),
-            {"p": peer_id},
-        )
-    assert state is not None
-    return from_json(state)
+        row = (
+            await conn.execute(
+                text("SELECT state, deck FROM games WHERE peer_id = :p ORDER BY id DESC LIMIT 1"),
+                {"p": peer_id},
+            )
+        ).one_or_none()
+    assert row is not None
+    return from_json(row.state, row.deck)
 
 
 async def begin_game(chat: Chat, *players: str) -> tuple[dict[str, Any], dict[str, Any]]:

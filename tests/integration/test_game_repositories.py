@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.actions import SendMessage, SetTimer
+from app.bot.chat_tx import ChatTx
 from app.db.pool import Pool
 from app.game import events as ev
 from app.game import machine
-from app.game.model import GameSettings, Phase
+from app.game.model import GameSettings, Phase, deck_json, to_json
 from app.repositories import batch
 from app.repositories.batch import ChatWrites
 from tests.game_store import save_game
@@ -147,3 +148,28 @@ async def test_one_active_game_per_chat_is_enforced(db: AsyncEngine, pool: Pool)
     await new_game_id(pool)
     with pytest.raises(asyncpg.UniqueViolationError):
         await new_game_id(pool)
+
+
+async def test_a_game_holding_its_questions_in_its_state_moves_them_on_its_next_save(
+    db: AsyncEngine, pool: Pool
+) -> None:
+    """Games saved before ``games.deck`` existed load as before and move the deck out."""
+    deck = await batch.pick_deck(pool, PEER, 2)
+    game, _ = machine.open_lobby(await new_game_id(pool), GameSettings(rounds=2), deck, 7, NOW)
+    await pool.execute("UPDATE games SET state = $1 WHERE id = $2", to_json(game), game.id)
+    await pool.execute("UPDATE chats SET active_game_id = $1 WHERE peer_id = $2", game.id, PEER)
+    async with pool.acquire() as conn, conn.transaction():
+        chats, _ = await batch.lock_and_load(conn, [], [PEER])
+        assert chats[PEER].game == game
+        assert not chats[PEER].deck_stored
+        chat = ChatTx(conn, chats[PEER])
+        joined, _ = machine.step(game, ev.Join(5, "Аня", "cb"), NOW)
+        chat.save(joined)
+        await batch.persist(conn, [chat.writes])
+    row = await pool.fetchrow("SELECT state, deck FROM games WHERE id = $1", game.id)
+    assert "questions" not in row["state"]
+    assert row["deck"] == deck_json(game)
+    async with pool.acquire() as conn, conn.transaction():
+        chats, _ = await batch.lock_and_load(conn, [], [PEER])
+    assert chats[PEER].game == joined
+    assert chats[PEER].deck_stored

@@ -101,6 +101,43 @@ def test_0007_fills_round_reasons_from_saved_states(scratch_url: str) -> None:
     ]
 
 
+def test_0008_moves_the_questions_of_games_in_progress_to_their_deck(scratch_url: str) -> None:
+    """Active games get ``deck`` from their state (which loses ``questions``); finished ones
+    keep theirs in the state, and a downgrade puts every deck back into its state."""
+    config = alembic_config(scratch_url)
+    command.upgrade(config, "0007")
+    questions = [{"id": 1, "text": "q", "answer": "a"}]
+    asyncio.run(
+        _sql(
+            scratch_url,
+            ("INSERT INTO chats (peer_id) VALUES (1), (2)", {}),
+            *(
+                (
+                    "INSERT INTO games (id, peer_id, status, state) "
+                    "VALUES (:id, :peer, :status, CAST(:state AS jsonb))",
+                    {"id": game_id, "peer": game_id, "status": status, "state": json.dumps(state)},
+                )
+                for game_id, status, state in (
+                    (1, "active", {"round": 1, "questions": questions}),
+                    (2, "finished", {"round": 6, "questions": questions}),
+                )
+            ),
+        )
+    )
+    command.upgrade(config, "head")
+    query = "SELECT id, state, deck FROM games ORDER BY id"
+    assert asyncio.run(_sql(scratch_url, (query, {}))) == [
+        (1, {"round": 1}, questions),
+        (2, {"round": 6, "questions": questions}, None),
+    ]
+    command.downgrade(config, "0007")
+    query = "SELECT id, state FROM games ORDER BY id"
+    assert asyncio.run(_sql(scratch_url, (query, {}))) == [
+        (1, {"round": 1, "questions": questions}),
+        (2, {"round": 6, "questions": questions}),
+    ]
+
+
 def test_models_match_migrations(database_url: str) -> None:
     """Autogenerate finds nothing to change: the models and the migrations agree."""
     from alembic.autogenerate import compare_metadata
