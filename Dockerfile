@@ -9,7 +9,7 @@
 #   docker run IMAGE alembic upgrade head         migrations (alembic.ini is in the workdir)
 #
 # Configuration comes only from the environment (.env.example lists it); nothing secret is
-# baked in. docker-compose.yml runs all of them; README.md, "Deployment", explains.
+# baked in. docker-compose.yml runs all of them; docs/operations.md, "Deployment", explains.
 
 ARG PYTHON_IMAGE=python:3.11-slim
 

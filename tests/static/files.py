@@ -16,7 +16,7 @@ COMPOSE = REPO_ROOT / "docker-compose.yml"
 DOCKERFILE = REPO_ROOT / "Dockerfile"
 DOCKERIGNORE = REPO_ROOT / ".dockerignore"
 ENV_EXAMPLE = REPO_ROOT / ".env.example"
-README = REPO_ROOT / "README.md"
+OPERATIONS = REPO_ROOT / "docs" / "operations.md"  # the deployment guide
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 
 # The app services' image; CD's deploy job rewrites exactly these defaults (cd.yml).
@@ -66,10 +66,10 @@ def env_example() -> dict[str, str]:
     return found
 
 
-def readme_section(title: str) -> str:
-    text = README.read_text(encoding="utf-8")
+def operations_section(title: str) -> str:
+    text = OPERATIONS.read_text(encoding="utf-8")
     match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", text, re.M | re.S)
-    assert match, f"README.md has no '## {title}' section"
+    assert match, f"docs/operations.md has no '## {title}' section"
     return match[1]
 
 

@@ -16,7 +16,7 @@ from tests.static.files import (
     IMAGE,
     compose,
     env_example,
-    readme_section,
+    operations_section,
     services,
 )
 
@@ -173,7 +173,7 @@ def test_the_emulator_is_optional_and_reachable() -> None:
     assert env["EMULATOR_HOST"] == "0.0.0.0"
     url = f"http://vk-emulator:{env['EMULATOR_PORT']}/method"
     assert f"VK_API_URL={url}" in COMPOSE.read_text(encoding="utf-8")
-    assert f"VK_API_URL={url}" in readme_section("Deployment")
+    assert f"VK_API_URL={url}" in operations_section("Deployment")
     for service in ["poller", "bot"]:
         dependency = services()[service]["depends_on"]["vk-emulator"]
         assert dependency == {"condition": "service_healthy", "required": False}
@@ -187,14 +187,14 @@ def test_variables_passed_to_the_services_are_documented_in_env_example() -> Non
 
 
 def test_compose_variables_are_documented() -> None:
-    """Each ${VAR} compose interpolates is in .env.example or README's Deployment section."""
+    """Each ${VAR} compose interpolates is in .env.example or in docs/operations.md, Deployment."""
     text = "\n".join(
         line
         for line in COMPOSE.read_text(encoding="utf-8").splitlines()
         if not line.lstrip().startswith("#")
     )
     used = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", text))
-    deployment = readme_section("Deployment")
+    deployment = operations_section("Deployment")
     undocumented = {
         name for name in used if name not in env_example() and f"`{name}`" not in deployment
     }
