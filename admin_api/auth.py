@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from admin_api.errors import ApiError
 from admin_api.keys import ADMIN, SESSIONMAKER, SETTINGS, CurrentAdmin
-from app.repositories import admins
+from admin_api.repositories import admins
 from app.settings import ConfigError
 
 log = logging.getLogger(__name__)

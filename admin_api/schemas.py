@@ -15,13 +15,16 @@ from marshmallow import Schema, ValidationError, fields, post_load, pre_load, va
 
 from app.game.config import BOUNDS
 from app.game.judging.reasons import Reason
+from app.game.model import Phase
+from app.repositories.games import STATUS_BY_PHASE
 
 MAX_INT32 = 2**31 - 1
 MAX_INT64 = 2**63 - 1
 MAX_LIMIT = 100
 MAX_IMPORT = 1000
-GAME_STATUSES = ("active", "finished", "stopped", "closed")
-GAME_PHASES = ("lobby", "discussion", "pick", "answer", "pause", "finished", "stopped", "closed")
+# The game's own names (not restated): its phases, and the statuses the games mirror uses.
+GAME_STATUSES = ("active", *STATUS_BY_PHASE.values())
+GAME_PHASES = tuple(phase.value for phase in Phase)
 VERDICTS = ("correct", "wrong", "no_answer")
 # What each of the judge's reasons (a round's ``reason``) means, for the API's documentation.
 REASONS: dict[Reason, str] = {

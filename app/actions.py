@@ -9,7 +9,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
+
+Color = Literal["primary", "secondary", "positive", "negative"]
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button under a message; a press comes back to the game with ``payload``."""
+
+    label: str
+    payload: dict[str, Any]
+    color: Color = "secondary"
+
+
+# Rows of buttons; ``()`` takes every button away (an edit), ``None`` leaves them as they are.
+Keyboard = tuple[tuple[Button, ...], ...]
+NO_BUTTONS: Keyboard = ()
 
 
 @dataclass(frozen=True)
@@ -22,7 +38,7 @@ class SendMessage:
     """
 
     text: str
-    keyboard: dict[str, Any] | None = None
+    keyboard: Keyboard | None = None
     ref: str | None = None
     report_shown: bool = False
 
@@ -33,7 +49,7 @@ class EditMessage:
 
     ref: str
     text: str
-    keyboard: dict[str, Any] | None = None
+    keyboard: Keyboard | None = None
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 
-from app.bot.consumer import ATTEMPT_HEADER, ERROR_HEADER, FAILED_AT_HEADER, ROUTING_KEY_HEADER
 from app.broker import topology
+from app.broker.topology import ATTEMPT_HEADER, ERROR_HEADER, FAILED_AT_HEADER, ROUTING_KEY_HEADER
 from app.settings import ConfigError, Settings, fail
 
 

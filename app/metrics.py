@@ -1,6 +1,7 @@
 """Every Prometheus metric of Znatoki, declared in one place.
 
-Each service serves them at ``/metrics`` on its ops port (``METRICS_PORT``, see app/ops.py).
+Each service serves them at ``/metrics`` on its ops port (``METRICS_PORT``, see
+app/ops_endpoints.py).
 Names follow Prometheus conventions: ``_total`` counters, ``_seconds`` histograms.
 """
 

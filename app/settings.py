@@ -9,10 +9,20 @@ instead of failing later in the middle of a game.
 from __future__ import annotations
 
 import sys
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.game.config import BOUNDS
+from app.game.model import GameSettings
+
+
+def _timing(default: int, alias: str, name: str) -> Any:
+    """A ``GAME_*`` setting within the game's own bounds (``app.game.config.BOUNDS``)."""
+    low, high = BOUNDS[name]
+    return Field(default=default, alias=alias, ge=low, le=high)
+
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 LogFormat = Literal["auto", "text", "json"]
@@ -69,12 +79,12 @@ class Settings(BaseSettings):
     bot_shards: str = Field(default="", alias="BOT_SHARDS")
     bot_standby_delay: float = Field(default=3.0, alias="BOT_STANDBY_DELAY", ge=0, le=600)
     bot_prefetch: int = Field(default=64, alias="BOT_PREFETCH", ge=1, le=10_000)
-    game_rounds: int = Field(default=6, alias="GAME_ROUNDS", ge=1, le=50)
-    game_lobby_seconds: int = Field(default=60, alias="GAME_LOBBY_SECONDS", ge=1, le=3600)
-    game_discussion_seconds: int = Field(default=60, alias="GAME_DISCUSSION_SECONDS", ge=1, le=3600)
-    game_pick_seconds: int = Field(default=30, alias="GAME_PICK_SECONDS", ge=1, le=3600)
-    game_answer_seconds: int = Field(default=60, alias="GAME_ANSWER_SECONDS", ge=1, le=3600)
-    game_pause_seconds: int = Field(default=3, alias="GAME_PAUSE_SECONDS", ge=0, le=600)
+    game_rounds: int = _timing(6, "GAME_ROUNDS", "rounds")
+    game_lobby_seconds: int = _timing(60, "GAME_LOBBY_SECONDS", "lobby_seconds")
+    game_discussion_seconds: int = _timing(60, "GAME_DISCUSSION_SECONDS", "discussion_seconds")
+    game_pick_seconds: int = _timing(30, "GAME_PICK_SECONDS", "pick_seconds")
+    game_answer_seconds: int = _timing(60, "GAME_ANSWER_SECONDS", "answer_seconds")
+    game_pause_seconds: int = _timing(3, "GAME_PAUSE_SECONDS", "pause_seconds")
     # Behind a reverse proxy the admin API sees the proxy's address; trusting the last
     # X-Forwarded-For hop lets login throttling count per real client address instead.
     admin_trust_proxy: bool = Field(default=False, alias="ADMIN_TRUST_PROXY")
@@ -167,6 +177,17 @@ class Settings(BaseSettings):
         if self.vk_group_id is None:
             raise ConfigError("Missing required environment variable(s): VK_GROUP_ID")
         return self.vk_group_id
+
+    def game_defaults(self) -> GameSettings:
+        """The ``GAME_*`` settings as the game's default timings."""
+        return GameSettings(
+            rounds=self.game_rounds,
+            lobby_seconds=self.game_lobby_seconds,
+            discussion_seconds=self.game_discussion_seconds,
+            pick_seconds=self.game_pick_seconds,
+            answer_seconds=self.game_answer_seconds,
+            pause_seconds=self.game_pause_seconds,
+        )
 
     def describe(self) -> dict[str, object]:
         """The effective configuration without secrets, for the one start-up log line."""

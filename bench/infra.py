@@ -1,4 +1,5 @@
-"""Infrastructure of a bench run: a fresh database, a private AMQP prefix, service processes.
+"""The harness shared by the benchmarks and the tests: a fresh database, a private AMQP prefix
+and its clean-up, service processes.
 
 Services are started as real processes (``python -m <module>``) and watched through their
 stderr log, like the end-to-end tests do (tests/helpers.py); the driver synchronises with a
@@ -19,7 +20,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import aio_pika
 import asyncpg
@@ -64,7 +65,7 @@ class Service:
     def running(self) -> bool:
         return self.proc is not None and self.proc.returncode is None
 
-    async def start(self) -> Service:
+    async def start(self) -> Self:
         self.lines = []
         self.stdout = []
         self.started_at = time.time()
@@ -168,10 +169,14 @@ def asyncpg_url(dsn: str) -> str:
 
 @dataclass
 class Database:
-    """A database created for one bench run, migrated with ``alembic upgrade head``."""
+    """A database created for one run (a bench run, a test session), dropped at the end."""
 
     admin_dsn: str
     name: str = field(default_factory=lambda: f"znatoki_bench_{uuid.uuid4().hex[:10]}")
+
+    @classmethod
+    def fresh(cls, admin_dsn: str, prefix: str) -> Database:
+        return cls(admin_dsn, f"{prefix}_{uuid.uuid4().hex[:10]}")
 
     @property
     def dsn(self) -> str:
@@ -182,12 +187,15 @@ class Database:
         """The SQLAlchemy/asyncpg URL the services read from DATABASE_URL."""
         return asyncpg_url(self.dsn)
 
-    async def create(self) -> None:
+    async def create(self, *, migrate: bool = True) -> None:
+        """Create it and, unless told not to, build the schema with ``alembic upgrade head``."""
         conn = await asyncpg.connect(self.admin_dsn)
         try:
             await conn.execute(f'CREATE DATABASE "{self.name}"')
         finally:
             await conn.close()
+        if not migrate:
+            return
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -229,12 +237,20 @@ def new_prefix() -> str:
     return f"znatoki_bench_{uuid.uuid4().hex[:10]}"
 
 
-async def delete_amqp(url: str, prefix: str, extra_queues: tuple[str, ...] = ()) -> None:
-    """Remove every exchange and queue a bench run declared under its private prefix."""
+async def delete_amqp(
+    url: str,
+    prefix: str,
+    extra_queues: tuple[str, ...] = (),
+    *,
+    shards: int = SHARDS,
+    retry_delays: tuple[float, ...] = RETRY_DELAYS,
+) -> None:
+    """Remove every exchange and queue declared under a run's private prefix: the shard
+    queues, the retry tiers of ``retry_delays``, the dead letters and ``extra_queues``."""
     names = topology.Names(prefix)
-    queues = [names.shard_queue(n) for n in range(SHARDS)] + [names.dead_letter_queue]
+    queues = [names.shard_queue(n) for n in range(shards)] + [names.dead_letter_queue]
     exchanges = [names.updates_exchange, names.dead_letter_exchange]
-    for delay in RETRY_DELAYS:
+    for delay in retry_delays:
         queues.append(names.retry_queue(round(delay * 1000)))
         exchanges.append(names.retry_exchange(round(delay * 1000)))
     queues += list(extra_queues)

@@ -44,7 +44,7 @@ from bench.infra import (
     wait_for_servers,
 )
 from bench.load import ChatState, FloorScript, GameScript, HelpScript, LoadRunner, Script
-from bench.seed import SoloChat, create_chats, seed_games, seed_lobbies
+from bench.seed import SeedTarget, SoloChat, create_chats, seed_games, seed_lobbies
 from bench.stats import histogram_quantile, summary_ms
 from vk_emulator.control_client import ControlClient
 
@@ -171,6 +171,9 @@ class Stack:
         await service.start()
         await service.wait_for_log(marker, within=60)
         return service
+
+    def seed_target(self, emulator: Emulator) -> SeedTarget:
+        return SeedTarget(self.engine, self.http, emulator.api_url, TOKEN, emulator.rate)
 
     async def start_bot(self, emulator: Emulator, name: str = "bot", **env: str) -> Service:
         return await self.start(name, "app", self.env(emulator, **env), "consuming")
@@ -394,23 +397,8 @@ async def scenario_latency(stack: Stack) -> dict[str, Any]:
     # The product: poller + bot(s), games in progress in every chat.
     await stack.fresh()
     chats = await create_chats(emulator.control, options.chats, "Игра")
-    settings = GameSettings(
-        rounds=6,
-        lobby_seconds=3600,
-        discussion_seconds=3600,
-        pick_seconds=3600,
-        answer_seconds=3600,
-        pause_seconds=0,
-    )
-    seeded = await seed_games(
-        stack.engine,
-        stack.http,
-        api_url=emulator.api_url,
-        token=TOKEN,
-        rate=emulator.rate,
-        chats=chats,
-        settings=settings,
-    )
+    settings = _untimed(rounds=6)
+    seeded = await seed_games(stack.seed_target(emulator), chats, settings)
     game_env = {
         "VK_RATE_LIMIT": str(BOT_RATE_LIMIT_RAISED),
         "GAME_ROUNDS": "6",
@@ -569,23 +557,8 @@ async def scenario_discussion(stack: Stack) -> dict[str, Any]:
     await stack.fresh()
     chats = await create_chats(emulator.control, options.discussion_games, "Старт")
     seconds = options.discussion_seconds
-    settings = GameSettings(
-        rounds=1,
-        lobby_seconds=3600,
-        discussion_seconds=seconds,
-        pick_seconds=3600,
-        answer_seconds=3600,
-        pause_seconds=0,
-    )
-    lobbies = await seed_lobbies(
-        stack.engine,
-        stack.http,
-        api_url=emulator.api_url,
-        token=TOKEN,
-        rate=emulator.rate,
-        chats=chats,
-        settings=settings,
-    )
+    settings = _untimed(rounds=1, discussion_seconds=seconds)
+    lobbies = await seed_lobbies(stack.seed_target(emulator), chats, settings)
     await stack.start_bot(emulator)
     await stack.start_poller(emulator)
     pressed: dict[int, float] = {}
@@ -650,6 +623,18 @@ def _min_ms(values: Sequence[float]) -> float | None:
 
 
 # --- scenario 3: timer accuracy --------------------------------------------------------------
+
+
+def _untimed(rounds: int, discussion_seconds: int = 3600) -> GameSettings:
+    """Settings whose timers (but the discussion's, if given) never fire during a step."""
+    return GameSettings(
+        rounds=rounds,
+        lobby_seconds=3600,
+        discussion_seconds=discussion_seconds,
+        pick_seconds=3600,
+        answer_seconds=3600,
+        pause_seconds=0,
+    )
 
 
 def _timed_settings(answer_seconds: int, discussion_seconds: int = 60) -> GameSettings:
@@ -737,13 +722,9 @@ async def scenario_timers(stack: Stack) -> dict[str, Any]:
     discussion = 60 if window >= 5 else 10
     lead = 12.0 if discussion > 10 else 2.0
     seeded = await seed_games(
-        stack.engine,
-        stack.http,
-        api_url=emulator.api_url,
-        token=TOKEN,
-        rate=emulator.rate,
-        chats=chats,
-        settings=_timed_settings(answer_seconds, discussion),
+        stack.seed_target(emulator),
+        chats,
+        _timed_settings(answer_seconds, discussion),
         discussion_end=_spread(count, lead, window),
     )
     # The bot starts after the games are written, as after a restart: the bot's own commits
@@ -862,13 +843,9 @@ async def scenario_crash(stack: Stack) -> dict[str, Any]:
     answer_seconds = 600
     try:
         seeded = await seed_games(
-            stack.engine,
-            stack.http,
-            api_url=emulator.api_url,
-            token=TOKEN,
-            rate=emulator.rate,
-            chats=chats,
-            settings=_timed_settings(answer_seconds),
+            stack.seed_target(emulator),
+            chats,
+            _timed_settings(answer_seconds),
             discussion_end=_spread(count, lead, spread),
         )
         inserted = time.time()

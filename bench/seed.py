@@ -32,6 +32,7 @@ from app.game.model import Game, GameSettings, Question, deck_json, state_json
 from app.repositories import games as games_repo
 from app.repositories import questions
 from app.vk.client import VKClient, send_message_call
+from app.vk.keyboard import render
 from app.vk.ratelimit import SlidingWindowLimiter
 from vk_emulator.control_client import ControlClient
 
@@ -81,6 +82,26 @@ def build_game(
     return game, question, timers
 
 
+@dataclass(frozen=True)
+class SeedTarget:
+    """Where seeded games go: the run's database and the emulator their messages are sent to."""
+
+    engine: AsyncEngine
+    http: aiohttp.ClientSession
+    api_url: str
+    token: str
+    rate: int
+
+
+async def _reserve_game_ids(engine: AsyncEngine, count: int) -> int:
+    """The first of ``count`` consecutive game ids taken from the sequence."""
+    async with engine.begin() as conn:
+        last = await conn.scalar(
+            text(f"SELECT setval('games_id_seq', nextval('games_id_seq') + {count})")
+        )
+    return int(last or 0) - count
+
+
 @dataclass
 class Lobbies:
     """Lobbies written by :func:`seed_lobbies`: per chat, the game and its lobby message."""
@@ -90,24 +111,13 @@ class Lobbies:
 
 
 async def seed_lobbies(
-    engine: AsyncEngine,
-    http: aiohttp.ClientSession,
-    *,
-    api_url: str,
-    token: str,
-    rate: int,
-    chats: Sequence[SoloChat],
-    settings: GameSettings,
+    target: SeedTarget, chats: Sequence[SoloChat], settings: GameSettings
 ) -> Lobbies:
     """Write one lobby per chat with its player joined, ready for «Начать игру»; the lobby
     message (with its buttons) is really sent, so the press hits a real message."""
-    questions = await load_questions(engine)
+    questions = await load_questions(target.engine)
     rng = random.Random(11)
-    async with engine.begin() as conn:
-        first = await conn.scalar(
-            text(f"SELECT setval('games_id_seq', nextval('games_id_seq') + {len(chats)})")
-        )
-    first_id = int(first or 0) - len(chats)
+    first_id = await _reserve_game_ids(target.engine, len(chats))
     now = datetime.now(UTC)
     games: list[Game] = []
     messages: list[tuple[int, SendMessage]] = []
@@ -118,8 +128,8 @@ async def seed_lobbies(
         games.append(game)
         lobby = SendMessage(texts.lobby(game), machine.lobby_keyboard(), machine.lobby_ref(game))
         messages.append((chat.peer_id, lobby))
-    cmids = await _send_questions(http, api_url, token, rate, messages)
-    async with engine.begin() as conn:
+    cmids = await _send_questions(target, messages)
+    async with target.engine.begin() as conn:
         await conn.execute(
             insert(Chat),
             [
@@ -148,7 +158,7 @@ async def seed_lobbies(
                 {
                     "peer_id": peer_id,
                     "method": "messages.send",
-                    "params": {"text": m.text, "keyboard": m.keyboard},
+                    "params": {"text": m.text, "keyboard": render(m.keyboard)},
                     "ref": m.ref,
                     "status": "sent",
                     "conversation_message_id": cmids[peer_id],
@@ -170,22 +180,20 @@ class Seeded:
 
 
 async def _send_questions(
-    http: aiohttp.ClientSession,
-    api_url: str,
-    token: str,
-    rate: int,
-    messages: Sequence[tuple[int, SendMessage]],
+    target: SeedTarget, messages: Sequence[tuple[int, SendMessage]]
 ) -> dict[int, int]:
     """Send each chat's question (one call per chat, 25 per execute); returns the cmids."""
     # A little under the emulator's limit: the services may make a request meanwhile.
-    vk = VKClient(http, token, api_url=api_url, limiter=SlidingWindowLimiter(max(1, rate - 3)))
+    limiter = SlidingWindowLimiter(max(1, target.rate - 3))
+    vk = VKClient(target.http, target.token, api_url=target.api_url, limiter=limiter)
     cmids: dict[int, int] = {}
     batches = [messages[i : i + 25] for i in range(0, len(messages), 25)]
     slots = asyncio.Semaphore(4)
 
     async def send(batch: Sequence[tuple[int, SendMessage]]) -> None:
         calls = [
-            send_message_call(peer, m.text, random_id=0, keyboard=m.keyboard) for peer, m in batch
+            send_message_call(peer, m.text, random_id=0, keyboard=render(m.keyboard))
+            for peer, m in batch
         ]
         async with slots:
             slots_out = await vk.execute_calls(calls)
@@ -199,12 +207,7 @@ async def _send_questions(
 
 
 async def seed_games(
-    engine: AsyncEngine,
-    http: aiohttp.ClientSession,
-    *,
-    api_url: str,
-    token: str,
-    rate: int,
+    target: SeedTarget,
     chats: Sequence[SoloChat],
     settings: GameSettings,
     discussion_end: Callable[[datetime], Sequence[datetime]] | None = None,
@@ -215,13 +218,9 @@ async def seed_games(
     the warning timer is 10 s earlier), ``now`` being the moment the rows are built (after the
     question messages went out); by default ``discussion_seconds`` from then.
     """
-    questions = await load_questions(engine)
+    questions = await load_questions(target.engine)
     rng = random.Random(7)
-    async with engine.begin() as conn:
-        first = await conn.scalar(
-            text(f"SELECT setval('games_id_seq', nextval('games_id_seq') + {len(chats)})")
-        )
-    first_id = int(first or 0) - len(chats)
+    first_id = await _reserve_game_ids(target.engine, len(chats))
     decks = [tuple(rng.sample(questions, settings.rounds)) for _ in chats]
     # The question's text does not depend on the time, so it can be sent before the deadlines
     # are fixed; the games are rebuilt with their real start times just before the insert.
@@ -230,7 +229,7 @@ async def seed_games(
         build_game(first_id + i, settings, decks[i], chat, epoch)[1] for i, chat in enumerate(chats)
     ]
     cmids = await _send_questions(
-        http, api_url, token, rate, [(c.peer_id, m) for c, m in zip(chats, drafts, strict=True)]
+        target, [(c.peer_id, m) for c, m in zip(chats, drafts, strict=True)]
     )
     length = timedelta(seconds=settings.discussion_seconds)
     now = datetime.now(UTC)
@@ -274,7 +273,7 @@ async def seed_games(
             {
                 "peer_id": chat.peer_id,
                 "method": "messages.send",
-                "params": {"text": question.text, "keyboard": question.keyboard},
+                "params": {"text": question.text, "keyboard": render(question.keyboard)},
                 "ref": question.ref,
                 "status": "sent",
                 "conversation_message_id": cmids[chat.peer_id],
@@ -284,7 +283,7 @@ async def seed_games(
             {"peer_id": chat.peer_id, "name": t.name, "token": t.token, "due_at": t.due}
             for t in timers
         ]
-    async with engine.begin() as conn:
+    async with target.engine.begin() as conn:
         for start in range(0, len(chat_rows), 1000):
             end = start + 1000
             await conn.execute(insert(Chat), chat_rows[start:end])

@@ -1,6 +1,6 @@
 """`python -m poller` runs the VK long-poll poller."""
 
-from app.runtime import run_service
+from app.service_main import run_service
 from poller.service import REQUIRED, run_poller
 
 if __name__ == "__main__":

@@ -16,14 +16,19 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import aiohttp
+
 from app import metrics
-from app.aio import wait_any
 from app.broker.connection import Publisher
 from app.db.pool import Pool
 from app.failpoints import failpoint
-from app.repositories import cursor
-from app.vk.client import LongPollResult, LongPollServer, RetryPolicy, VKClient
+from app.loops import wait_any
+from app.retry import RetryPolicy
+from app.settings import Settings
+from app.vk.client import LongPollResult, LongPollServer, VKClient
+from app.vk.factory import make_vk_client
 from app.vk.updates import envelope_event_id, peer_id_of
+from poller import cursor
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +86,14 @@ class Poller:
         self._wait = wait
         self._backoff = backoff
         self.published = 0
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, http: aiohttp.ClientSession, pool: Pool, publisher: Publisher
+    ) -> Poller:
+        """The poller as the services run it (its VK client shares the token's budget)."""
+        vk = make_vk_client(settings, http, pool)
+        return cls(vk, settings.group_id, pool, publisher, wait=settings.vk_longpoll_wait)
 
     async def run(self, stop: asyncio.Event) -> None:
         server = await self._until(stop, self._server)

@@ -11,9 +11,8 @@ from aiohttp import web
 from app.broker import topology
 from app.broker.connection import UpdatePublisher
 from app.db.pool import create_pool
-from app.ops import serve_ops
+from app.ops_endpoints import serve_ops
 from app.settings import Settings
-from app.vk.factory import make_vk_client
 from poller import callback
 from poller.poller import Poller
 
@@ -51,13 +50,7 @@ async def _long_poll(settings: Settings, publisher: UpdatePublisher, stop: async
     )
     try:
         async with aiohttp.ClientSession() as http:
-            poller = Poller(
-                make_vk_client(settings, http, pool),
-                settings.group_id,
-                pool,
-                publisher,
-                wait=settings.vk_longpoll_wait,
-            )
+            poller = Poller.from_settings(settings, http, pool, publisher)
             await poller.run(stop)
             log.info("published %d updates", poller.published)
     finally:

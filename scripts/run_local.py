@@ -7,7 +7,7 @@ What runs depends on what is configured (in the environment or in ``.env``):
   in that folder (no TCP at all), is stopped when ``make run`` stops and reused by the next
   one. With ``DATABASE_URL``: that server (the database is created if missing).
 * **Updates.** Without ``AMQP_URL``: the poller and the bot in one process,
-  ``python -m app.standalone``, over an in-process queue. With ``AMQP_URL``: the production
+  ``python -m standalone``, over an in-process queue. With ``AMQP_URL``: the production
   split over RabbitMQ, ``python -m poller`` and ``python -m app``.
 * **VK.** With ``VK_TOKEN`` and ``VK_GROUP_ID`` but no ``VK_API_URL``: the real VK. Otherwise
   the VK emulator with its web chat, its world kept in ``var/emulator.json``.
@@ -27,6 +27,7 @@ import os
 import pwd
 import re
 import shlex
+import shutil
 import signal
 import socket
 import stat
@@ -76,6 +77,9 @@ class EmbeddedPostgresUnavailable(EmbeddedPostgresError):
 
 
 SYSTEM_ACCOUNT = "znatoki-pg"
+# As root, where the server's account finds what it may not reach in a root-only checkout: a
+# copy of the binaries and, if need be, the data folder (both kept for the next run).
+RUNTIME_ROOT = Path("/var/lib/znatoki-pg")
 MAX_SOCKET_PATH = 100  # sun_path holds 107 bytes on Linux, 103 on macOS
 SAFE_PATH = re.compile(r"^[A-Za-z0-9_./-]+$")  # safe inside a URL and an alembic.ini value
 
@@ -114,14 +118,18 @@ class EmbeddedPostgres:
     As root, the server runs as an unprivileged account instead: the owner of the data folder
     or of the nearest existing folder above it when that is a normal user (``sudo make run``
     in your checkout), otherwise the system account ``znatoki-pg``, created with ``useradd``
-    when missing. The data folder is given to that account; nothing else is chmod-ed: every
-    folder above it and the binaries must already be traversable, or the error says which.
+    when missing. The data folder is given to that account; nothing else is chmod-ed. When the
+    checkout lies in a folder that account may not enter (root's home, a ``mktemp -d``
+    folder), the binaries are copied once to ``/var/lib/znatoki-pg/pginstall-…`` and the data
+    folder is kept at ``/var/lib/znatoki-pg/data-…`` instead (one per checkout).
     """
 
-    def __init__(self, data_dir: Path, database: str = "znatoki") -> None:
+    def __init__(
+        self, data_dir: Path, database: str = "znatoki", *, bin_dir: Path | None = None
+    ) -> None:
         self.data_dir = data_dir.resolve()
         self.database = database
-        self.bin_dir = postgres_bin_dir()
+        self.bin_dir = bin_dir or postgres_bin_dir()
         self.account: Account | None = None
         self.socket_dir: Path | None = None
         self.created = False
@@ -138,6 +146,8 @@ class EmbeddedPostgres:
 
     async def start(self) -> str:
         self.account = server_account(self.data_dir)
+        if self.account is not None:
+            self._make_reachable(self.account)
         self._prepare_data_dir()
         if not (self.data_dir / "PG_VERSION").exists():
             await self._initdb()
@@ -163,6 +173,24 @@ class EmbeddedPostgres:
             return False
         code, _ = await self._exec("pg_ctl", "status", "-D", str(self.data_dir))
         return code == 0
+
+    def _make_reachable(self, account: Account) -> None:
+        """Move what the account cannot reach to where it can (see the class docstring)."""
+        install = self.bin_dir.parent
+        if any(untraversable(p, account.uid) for p in (self.bin_dir, install / "lib")):
+            self.bin_dir = public_copy(install) / "bin"
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        blocked = untraversable(self.data_dir.parent, account.uid)
+        if blocked is not None:
+            digest = hashlib.sha256(str(self.data_dir).encode()).hexdigest()[:12]
+            moved = RUNTIME_ROOT / f"data-{digest}"
+            print(
+                f"[make run] {account.name} cannot enter {blocked}: "
+                f"the embedded Postgres keeps its data in {moved}",
+                flush=True,
+            )
+            RUNTIME_ROOT.mkdir(mode=0o755, parents=True, exist_ok=True)
+            self.data_dir = moved
 
     def _prepare_data_dir(self) -> None:
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -291,6 +319,39 @@ def system_account(name: str) -> Account:
     return Account(name, entry.pw_uid, entry.pw_gid)
 
 
+def public_copy(install: Path) -> Path:
+    """A copy of the Postgres installation that any account may use, made once per install.
+
+    The wheel's binaries find their shared libraries through a relative rpath
+    (``$ORIGIN/../../../pgserver.libs``), so the copy keeps the layout: ``pgserver/pginstall``
+    beside ``pgserver.libs``. Returns the copy's ``pginstall``.
+    """
+    package = install.parent
+    digest = hashlib.sha256(str(install.resolve()).encode()).hexdigest()[:12]
+    target = RUNTIME_ROOT / f"pginstall-{digest}"
+    copied = target / package.name / install.name
+    if (target / ".complete").exists():
+        return copied
+    RUNTIME_ROOT.mkdir(mode=0o755, parents=True, exist_ok=True)
+    RUNTIME_ROOT.chmod(0o755)
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    shutil.copytree(install, partial / package.name / install.name, symlinks=True)
+    libs = package.with_name(package.name + ".libs")
+    if libs.is_dir():
+        shutil.copytree(libs, partial / libs.name, symlinks=True)
+    for folder, _, files in os.walk(partial):  # readable and, where it was, executable by all
+        Path(folder).chmod(0o755)
+        for name in files:
+            path = Path(folder) / name
+            if not path.is_symlink():
+                path.chmod(0o755 if path.stat().st_mode & stat.S_IXUSR else 0o644)
+    shutil.rmtree(target, ignore_errors=True)
+    partial.rename(target)
+    (target / ".complete").touch()
+    return copied
+
+
 def untraversable(path: Path, uid: int) -> Path | None:
     """The first folder on the way to ``path`` that ``uid`` (not root) may not enter."""
     for folder in [*reversed(path.parents), path]:
@@ -384,7 +445,7 @@ def make_plan() -> Plan:
     plan.services.append(Service("admin_api", "admin_api", ("admin API listening",)))
     if plan.local_broker:
         plan.services.append(
-            Service("bot+poller", "app.standalone", ("consuming", "long polling from"))
+            Service("bot+poller", "standalone", ("consuming", "long polling from"))
         )
     else:
         plan.services.append(Service("bot", "app", ("consuming",)))
@@ -587,7 +648,7 @@ def banner(plan: Plan, demo: str | None) -> str:
     else:
         lines.append("  Postgres:      DATABASE_URL")
     if plan.local_broker:
-        lines.append("  Updates:       in-process queue (python -m app.standalone)")
+        lines.append("  Updates:       in-process queue (python -m standalone)")
     else:
         lines.append("  Updates:       RabbitMQ (AMQP_URL): python -m poller, python -m app")
     lines.append("  Ctrl-C stops everything; var/ keeps the data for the next make run.")

@@ -14,17 +14,20 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import aio_pika
-import asyncpg
 import pytest
-from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.broker import topology
+from app.broker.topology import DEFAULT_RETRY_DELAYS
 from app.db.engine import create_engine, create_sessionmaker
 from app.db.pool import Pool, create_pool
+from bench.infra import Database, delete_amqp
 from tests.helpers import REPO_ROOT
+
+# The bot's wiring in-process (tests/bot_harness.py): the ``bot_harness`` fixture.
+pytest_plugins = ["tests.bot_harness"]
 
 ADMIN_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
@@ -38,27 +41,15 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 @contextlib.contextmanager
 def fresh_database(prefix: str, *, migrate: bool = True) -> Iterator[str]:
     """A new database on the test server (built with ``alembic upgrade head``), then dropped."""
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    base = ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    url = f"{base}/{name}"
+    database = Database.fresh(ADMIN_DSN, prefix)
+    asyncio.run(database.create(migrate=migrate))
     try:
-        if migrate:
-            command.upgrade(alembic_config(url), "head")
-        yield url
+        yield database.url
     finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(database.drop())
 
 
 @pytest.fixture(scope="session")
@@ -117,15 +108,14 @@ def amqp_names() -> Iterator[topology.Names]:
     asyncio.run(_delete_topology(names))
 
 
+# Every retry tier a test may declare: the default ones and those the tests set.
+TEST_RETRY_DELAYS = (*DEFAULT_RETRY_DELAYS, 0.05, 0.1, 0.2, 0.5, 2.0, 4.0)
+
+
 async def _delete_topology(names: topology.Names) -> None:
-    connection = await aio_pika.connect(AMQP_URL)
-    channel = await connection.channel()
-    for shard in range(MAX_TEST_SHARDS):
-        await channel.queue_delete(names.shard_queue(shard))
-    await channel.queue_delete(names.dead_letter_queue)
-    await channel.exchange_delete(names.updates_exchange)
-    await channel.exchange_delete(names.dead_letter_exchange)
-    await connection.close()
+    await delete_amqp(
+        AMQP_URL, names.prefix, shards=MAX_TEST_SHARDS, retry_delays=TEST_RETRY_DELAYS
+    )
 
 
 MAX_TEST_SHARDS = 16

@@ -10,6 +10,11 @@ import signal
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
+import aiohttp
+
+from app.retry import RetryPolicy
+from app.vk.client import VKClient
+from app.vk.ratelimit import SlidingWindowLimiter
 from bench.infra import Service, free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -49,3 +54,14 @@ async def wait_until(
 
 
 __all__ = ["REPO_ROOT", "ServiceProcess", "free_port", "wait_until"]
+
+
+def emulator_vk(http: aiohttp.ClientSession, api_url: str, token: str) -> VKClient:
+    """A VK client for a test's emulator: VK's 20 requests/s, quick retries."""
+    return VKClient(
+        http,
+        token,
+        api_url=api_url,
+        retry=RetryPolicy(attempts=3, base_delay=0.01),
+        limiter=SlidingWindowLimiter(20),
+    )

@@ -13,11 +13,11 @@ from admin_api import schemas
 from admin_api.docs import BODY_ERRORS, errors
 from admin_api.errors import not_found
 from admin_api.keys import SETTINGS
+from admin_api.repositories import chats as admin_chats
+from admin_api.repositories.chats import ChatRecord
 from admin_api.validation import BODY, PATH, QUERY
 from admin_api.views import db, page, reply
 from app.game import config
-from app.repositories import admin_chats
-from app.repositories.admin_chats import ChatRecord
 from app.settings import Settings
 
 TAGS = ["chats"]
@@ -25,7 +25,7 @@ TAGS = ["chats"]
 
 def _detail(chat: ChatRecord, settings: Settings) -> dict[str, Any]:
     """The chat with its settings: defaults (environment), overrides, what the bot uses."""
-    defaults = config.defaults_from(settings)
+    defaults = settings.game_defaults()
     effective = config.effective(defaults, chat.settings)
     # Only the overrides the bot applies (effective() ignores unknown or out-of-range ones).
     overrides = {

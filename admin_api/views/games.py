@@ -17,10 +17,10 @@ from admin_api.broker import BrokerNotConfigured, BrokerUnavailable
 from admin_api.docs import errors
 from admin_api.errors import ApiError, not_found
 from admin_api.keys import ADMIN, PUBLISHER
+from admin_api.repositories import games as admin_games
+from admin_api.repositories.games import GameRecord, RoundRecord
 from admin_api.validation import PATH, QUERY
 from admin_api.views import db, page, reply
-from app.repositories import admin_games
-from app.repositories.admin_games import GameRecord, RoundRecord
 
 log = logging.getLogger(__name__)
 

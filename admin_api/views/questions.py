@@ -11,9 +11,9 @@ from aiohttp_apispec import response_schema as returns
 from admin_api import schemas
 from admin_api.docs import BODY_ERRORS, errors
 from admin_api.errors import not_found
+from admin_api.repositories import questions as admin_questions
 from admin_api.validation import BODY, PATH, QUERY
 from admin_api.views import db, page, reply
-from app.repositories import admin_questions
 
 TAGS = ["questions"]
 

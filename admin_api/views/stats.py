@@ -8,9 +8,9 @@ from aiohttp_apispec import response_schema as returns
 
 from admin_api import schemas
 from admin_api.docs import errors
+from admin_api.repositories import stats
 from admin_api.validation import QUERY
 from admin_api.views import db, page, reply
-from app.repositories import stats
 
 TAGS = ["statistics"]
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from app.broker.errors import is_outage
-from app.vk.client import RetryPolicy
+from app.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 

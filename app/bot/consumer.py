@@ -29,7 +29,14 @@ from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
 
 from app import metrics
 from app.broker.errors import is_outage
-from app.broker.topology import PUBLISHED_AT_HEADER, Topology
+from app.broker.topology import (
+    ATTEMPT_HEADER,
+    ERROR_HEADER,
+    FAILED_AT_HEADER,
+    PUBLISHED_AT_HEADER,
+    ROUTING_KEY_HEADER,
+    Topology,
+)
 from app.vk.updates import MalformedUpdate, Update, parse_update
 
 log = logging.getLogger(__name__)
@@ -37,11 +44,6 @@ log = logging.getLogger(__name__)
 # Hand an update to the bot in delivery order (synchronously); the future resolves once its
 # effects are committed, or fails with the reason.
 Submit = Callable[[Update], Awaitable[object]]
-
-ATTEMPT_HEADER = "x-znatoki-attempt"
-ERROR_HEADER = "x-znatoki-error"
-ROUTING_KEY_HEADER = "x-znatoki-routing-key"
-FAILED_AT_HEADER = "x-znatoki-failed-at"
 
 
 def attempt_of(message: AbstractIncomingMessage) -> int:

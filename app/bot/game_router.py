@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from app.actions import Action, AnswerCallback, CancelTimers, SendMessage
@@ -23,17 +23,21 @@ from app.vk.updates import AdminStop, MessageEvent, MessageNew, Update
 
 log = logging.getLogger(__name__)
 
-# The synthetic update the admin API publishes into a chat's shard queue to stop its game
-# (admin_api/broker.py builds it): it takes the chat's ordered path like a VK update.
+
+def joining(update: Update) -> int | None:
+    """The user pressing «Играю» (whose name the game needs), if this update is that press."""
+    if isinstance(update, MessageEvent) and (update.payload or {}).get("cmd") == "join":
+        return update.user_id
+    return None
 
 
-def press_event(update: MessageEvent, name: str | None) -> ev.Press:
+def press_event(update: MessageEvent, name_of: Callable[[int], str]) -> ev.Press:
     """Translate a callback payload; anything unexpected becomes an UnknownPress."""
     payload = update.payload or {}
     cmd = payload.get("cmd")
     user, callback = update.user_id, update.callback_id
     if cmd == "join":
-        return ev.Join(user, name or f"id{user}", callback)
+        return ev.Join(user, name_of(user), callback)
     if cmd == "begin":
         return ev.Begin(user, callback)
     if cmd == "early":
@@ -51,16 +55,14 @@ class GameRouter:
         self._names = names
 
     async def prepare(self, update: Update) -> None:
-        """Outside the transaction: fetch what needs VK (a joining player's name)."""
-        if isinstance(update, MessageEvent) and (update.payload or {}).get("cmd") == "join":
-            await self._names.ensure(update.user_id)
+        """Before the transaction: fetch what needs VK (a joining player's name)."""
+        user_id = joining(update)
+        if user_id is not None:
+            await self._names.ensure(user_id)
 
     async def route(self, chat: ChatTx, update: Update, now: datetime) -> Sequence[Action] | None:
         if isinstance(update, MessageEvent):
-            name = None
-            if (update.payload or {}).get("cmd") == "join":
-                name = self._names.first_name(update.user_id)
-            event = press_event(update, name)
+            event = press_event(update, self._names.first_name)
             idle = [AnswerCallback(update.callback_id, update.user_id, texts.GAME_OVER)]
             return await self.apply(chat, event, now, idle)
         if isinstance(update, AdminStop):

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.aio import wait_any
+from app.loops import run_every
 from app.repositories import events, outbox
 
 log = logging.getLogger(__name__)
@@ -33,11 +33,9 @@ async def clean_once(sessionmaker: async_sessionmaker[AsyncSession], keep: timed
 async def run_housekeeping(
     sessionmaker: async_sessionmaker[AsyncSession], stop: asyncio.Event
 ) -> None:
-    while not stop.is_set():
-        try:
-            removed = await clean_once(sessionmaker)
-            if removed:
-                log.info("housekeeping removed %d old rows", removed)
-        except Exception:
-            log.exception("housekeeping failed; will retry")
-        await wait_any(stop, seconds=EVERY_SECONDS)
+    async def clean() -> None:
+        removed = await clean_once(sessionmaker)
+        if removed:
+            log.info("housekeeping removed %d old rows", removed)
+
+    await run_every(EVERY_SECONDS, clean, stop, what="housekeeping", log=log)

@@ -38,9 +38,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app import metrics
-from app.aio import wait_any
 from app.db.pool import Pool
 from app.failpoints import failpoint
+from app.loops import run_every, wait_any
 from app.repositories import outbox
 from app.repositories.outbox import OutboxRow
 from app.vk.client import (
@@ -156,7 +156,10 @@ class OutboxSender:
 
     async def run(self, stop: asyncio.Event, grace: float = 10.0) -> None:
         """Send until ``stop``; then finish what is queued (for at most ``grace`` seconds)."""
-        sweeper = asyncio.create_task(self._sweep(stop), name="outbox-sweep")
+        sweeper = asyncio.create_task(
+            run_every(self._sweep_interval, self._sweep, stop, what="outbox sweep", log=log),
+            name="outbox-sweep",
+        )
         try:
             await self._dispatch(stop, grace)
         finally:
@@ -164,18 +167,20 @@ class OutboxSender:
             await asyncio.gather(sweeper, *self._in_flight, return_exceptions=True)
             await self._close_lock_conn()
 
-    async def _sweep(self, stop: asyncio.Event) -> None:
-        """Recovery: chats with due rows in the table; idle chats' locks released."""
-        while not stop.is_set():
-            try:
-                for peer_id in await outbox.due_peers(self._pool):
-                    chat = self._chats.get(peer_id)
-                    if chat is None or not chat.busy:
-                        self.wake(peer_id)
-                await self._unlock_idle_chats()
-            except Exception:
-                log.exception("outbox sweep failed; will retry")
-            await wait_any(stop, seconds=self._sweep_interval)
+    async def _sweep(self) -> None:
+        """Recovery: chats with due rows in the table that this sender holds none of (a crash,
+        a retry, another process's commit); idle chats' locks released."""
+        for peer_id in await outbox.due_peers(self._pool):
+            chat = self._chats.get(peer_id)
+            if chat is None or not (chat.rows or chat.busy):
+                self.wake(peer_id)
+        now = datetime.now(UTC)
+        for peer_id, chat in self._chats.items():  # rows whose retry has come due
+            head = chat.head()
+            if head is not None and not chat.busy and head[0].next_attempt_at <= now:
+                self._ready[peer_id] = None
+                self._kick.set()
+        await self._unlock_idle_chats()
 
     async def _dispatch(self, stop: asyncio.Event, grace: float) -> None:
         loop = asyncio.get_running_loop()

@@ -21,7 +21,6 @@ from aio_pika.abc import AbstractQueue
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import metrics
-from app.aio import wait_any
 from app.bot.applier import AbandonWork, Applier, ShownWork, TimerWork, UpdateWork, Work
 from app.bot.batcher import Batcher
 from app.bot.consumer import UpdateConsumer
@@ -35,13 +34,15 @@ from app.broker import topology
 from app.broker.connection import open_topology
 from app.db.engine import create_engine, create_sessionmaker
 from app.db.pool import Pool, create_pool
-from app.game import config, judge
-from app.ops import serve_ops
-from app.repositories import live
+from app.game import judge
+from app.loops import run_every, wait_any
+from app.ops_endpoints import serve_ops
+from app.repositories import gauges
 from app.repositories.batch import Persisted
 from app.repositories.timers import DueTimer
+from app.retry import RetryPolicy
 from app.settings import Settings
-from app.vk.client import RetryPolicy, VKClient
+from app.vk.client import VKClient
 from app.vk.factory import make_vk_client
 from app.vk.updates import Update
 
@@ -61,7 +62,7 @@ class Bot:
     def __init__(self, settings: Settings, engine: AsyncEngine, pool: Pool, vk: VKClient) -> None:
         self._sessionmaker = sessionmaker = create_sessionmaker(engine)
         self._pool = pool
-        self.game = GameRouter(config.defaults_from(settings), NameResolver(vk, sessionmaker))
+        self.game = GameRouter(settings.game_defaults(), NameResolver(vk, sessionmaker))
         self.sender = OutboxSender(
             pool, vk, on_peer_lost=self.peer_lost, on_shown=self.message_shown
         )
@@ -148,14 +149,14 @@ async def serve_bot(settings: Settings, stop: asyncio.Event, consume_updates: Co
             housekeeping = asyncio.create_task(
                 run_housekeeping(create_sessionmaker(engine), stop), name="housekeeping"
             )
-            gauges = asyncio.create_task(refresh_gauges(bot._sessionmaker, stop), name="gauges")
+            gauge_task = asyncio.create_task(refresh_gauges(bot._sessionmaker, stop), name="gauges")
             ops = await serve_ops(
                 settings.metrics_host,
                 settings.metrics_port,
                 {"database": bot.database_ready, "broker": bot.broker_ready},
             )
             await consume_updates(settings, bot, stop)
-            await gauges
+            await gauge_task
             if ops is not None:
                 await ops.cleanup()
             log.info("stopping: finishing in-flight updates")
@@ -224,28 +225,25 @@ async def refresh_gauges(
     sessionmaker: async_sessionmaker[AsyncSession], stop: asyncio.Event, every: float = 10.0
 ) -> None:
     """Keep the gauges that need a query (active games, pending timers and calls) current."""
-    while not stop.is_set():
-        try:
-            async with sessionmaker() as session:
-                found = await live.counts(session)
-            metrics.ACTIVE_GAMES.set(found.active_games)
-            metrics.TIMERS_PENDING.set(found.timers_pending)
-            metrics.OUTBOX_PENDING.set(found.outbox_pending)
-        except Exception:
-            log.debug("gauge refresh failed", exc_info=True)
-        await wait_any(stop, seconds=every)
+
+    async def refresh() -> None:
+        async with sessionmaker() as session:
+            found = await gauges.counts(session)
+        metrics.ACTIVE_GAMES.set(found.active_games)
+        metrics.TIMERS_PENDING.set(found.timers_pending)
+        metrics.OUTBOX_PENDING.set(found.outbox_pending)
+
+    await run_every(every, refresh, stop, what="gauge refresh", log=log, quiet=True)
 
 
 async def _watch_dead_letters(
     declared: topology.Topology, stop: asyncio.Event, lost: asyncio.Event, every: float = 15.0
 ) -> None:
-    while not stop.is_set() and not lost.is_set():
-        try:
-            result = await declared.dead_letter_queue.declare()
-            metrics.DLQ_SIZE.set(result.message_count or 0)
-        except Exception:
-            log.debug("dead-letter queue size unknown", exc_info=True)
-        await wait_any(stop, lost, seconds=every)
+    async def measure() -> None:
+        result = await declared.dead_letter_queue.declare()
+        metrics.DLQ_SIZE.set(result.message_count or 0)
+
+    await run_every(every, measure, stop, lost, what="dead-letter queue size", log=log, quiet=True)
 
 
 async def _standby(

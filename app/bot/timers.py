@@ -20,9 +20,9 @@ import logging
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
-from app.aio import wait_any
 from app.broker.errors import is_outage
 from app.db.pool import Pool
+from app.loops import wait_any
 from app.repositories import timers
 from app.repositories.timers import DueTimer
 

@@ -1,6 +1,6 @@
 """An in-process stand-in for the RabbitMQ topology: local play in one process, no broker.
 
-``python -m app.standalone`` runs the poller and the bot in one process connected by this
+``python -m standalone`` runs the poller and the bot in one process connected by this
 module instead of RabbitMQ. It keeps the semantics the bot relies on (see
 :mod:`app.broker.topology` and :class:`app.bot.consumer.UpdateConsumer`):
 

@@ -141,7 +141,13 @@ async def declare(
     )
 
 
-PUBLISHED_AT_HEADER = "x-znatoki-published-at"
+# The message headers, one place for all: the poller's, and those the bot's consumer adds when
+# it re-publishes an update to a retry tier or parks it in the dead-letter queue.
+PUBLISHED_AT_HEADER = "x-znatoki-published-at"  # integer milliseconds since the epoch
+ATTEMPT_HEADER = "x-znatoki-attempt"  # failed attempts so far
+ERROR_HEADER = "x-znatoki-error"  # the last failure, as text
+ROUTING_KEY_HEADER = "x-znatoki-routing-key"  # the shard key, for a replay from the DLQ
+FAILED_AT_HEADER = "x-znatoki-failed-at"  # ISO time it was parked
 
 
 def update_message(update: dict[str, Any], event_id: str, peer_id: int) -> aio_pika.Message:

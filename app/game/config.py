@@ -1,4 +1,5 @@
-"""Game timings: environment defaults, overridden per chat (the admin API edits overrides)."""
+"""Game timings: the defaults (``GAME_*`` settings, read by the shell), overridden per chat
+(the admin API edits overrides), within the same bounds everywhere."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from dataclasses import fields, replace
 from typing import Any
 
 from app.game.model import GameSettings
-from app.settings import Settings
 
 # Sane bounds for every setting; the admin API validates against the same table.
 BOUNDS: dict[str, tuple[int, int]] = {
@@ -17,17 +17,6 @@ BOUNDS: dict[str, tuple[int, int]] = {
     "answer_seconds": (1, 3600),
     "pause_seconds": (0, 600),
 }
-
-
-def defaults_from(settings: Settings) -> GameSettings:
-    return GameSettings(
-        rounds=settings.game_rounds,
-        lobby_seconds=settings.game_lobby_seconds,
-        discussion_seconds=settings.game_discussion_seconds,
-        pick_seconds=settings.game_pick_seconds,
-        answer_seconds=settings.game_answer_seconds,
-        pause_seconds=settings.game_pause_seconds,
-    )
 
 
 def effective(defaults: GameSettings, overrides: dict[str, Any]) -> GameSettings:

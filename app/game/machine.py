@@ -16,12 +16,21 @@ import random
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from app.actions import Action, AnswerCallback, CancelTimers, EditMessage, SendMessage, SetTimer
+from app.actions import (
+    NO_BUTTONS,
+    Action,
+    AnswerCallback,
+    Button,
+    CancelTimers,
+    EditMessage,
+    Keyboard,
+    SendMessage,
+    SetTimer,
+)
 from app.game import events as ev
 from app.game import texts
 from app.game.judge import Reason, judge
-from app.game.model import Game, GameSettings, Phase, Player, Question, RoundResult
-from app.vk.keyboard import EMPTY_KEYBOARD, CallbackButton, grid, inline_keyboard
+from app.game.model import MAX_PLAYERS, Game, GameSettings, Phase, Player, Question, RoundResult
 
 Decision = tuple[Game, list[Action]]
 
@@ -39,25 +48,25 @@ def pick_ref(game: Game) -> str:
     return f"g{game.id}.r{game.round}.pick"
 
 
-def lobby_keyboard() -> dict[str, object]:
-    return inline_keyboard(
-        [
-            CallbackButton("Играю", {"cmd": "join"}, "positive"),
-            CallbackButton("Начать игру", {"cmd": "begin"}, "primary"),
-        ]
+def lobby_keyboard() -> Keyboard:
+    return (
+        (
+            Button("Играю", {"cmd": "join"}, "positive"),
+            Button("Начать игру", {"cmd": "begin"}, "primary"),
+        ),
     )
 
 
-def early_keyboard() -> dict[str, object]:
-    return inline_keyboard([CallbackButton("Досрочный ответ", {"cmd": "early"}, "primary")])
+def early_keyboard() -> Keyboard:
+    return ((Button("Досрочный ответ", {"cmd": "early"}, "primary"),),)
 
 
-def pick_keyboard(game: Game) -> dict[str, object]:
+def pick_keyboard(game: Game) -> Keyboard:
+    """One button per player (``MAX_PLAYERS`` of them at most), two to a row."""
     buttons = [
-        CallbackButton(player.name, {"cmd": "pick", "user_id": player.user_id})
-        for player in game.players
+        Button(player.name, {"cmd": "pick", "user_id": player.user_id}) for player in game.players
     ]
-    return grid(buttons, per_row=2)
+    return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
 
 
 def _timer(game: Game, name: str, due: datetime) -> SetTimer:
@@ -146,7 +155,7 @@ def _join(game: Game, event: ev.Join) -> Decision:
         return game, [answer(texts.LOBBY_OVER)]
     if game.player(event.user_id):
         return game, [answer(texts.ALREADY_JOINED)]
-    if len(game.players) >= texts.MAX_PLAYERS:
+    if len(game.players) >= MAX_PLAYERS:
         return game, [answer(texts.TEAM_FULL)]
     game = replace(game, players=(*game.players, Player(event.user_id, event.name)))
     return game, [
@@ -252,7 +261,7 @@ def _start_game(game: Game, now: datetime) -> Decision:
     captain = random.Random(game.seed).choice(sorted(p.user_id for p in game.players))
     game = replace(game, captain_id=captain, started_at=now)
     actions: list[Action] = [
-        EditMessage(lobby_ref(game), texts.lobby_closed(game), EMPTY_KEYBOARD),
+        EditMessage(lobby_ref(game), texts.lobby_closed(game), NO_BUTTONS),
         SendMessage(texts.captain(game)),
     ]
     game, round_actions = _start_round(game, 1, now)
@@ -288,7 +297,7 @@ def _discussion_timers(game: Game) -> list[Action]:
 
 
 def _end_discussion(game: Game, now: datetime) -> Decision:
-    close = EditMessage(question_ref(game), texts.question(game, closed=True), EMPTY_KEYBOARD)
+    close = EditMessage(question_ref(game), texts.question(game, closed=True), NO_BUTTONS)
     if len(game.players) == 1:
         assert game.captain_id is not None
         game, actions = _start_answer(game, game.captain_id, now)
@@ -307,7 +316,7 @@ def _start_answer(game: Game, answerer_id: int, now: datetime) -> Decision:
     actions: list[Action] = []
     if game.phase is Phase.PICK:
         text = texts.pick(game, chosen=answerer_id)
-        actions.append(EditMessage(pick_ref(game), text, EMPTY_KEYBOARD))
+        actions.append(EditMessage(pick_ref(game), text, NO_BUTTONS))
     deadline = now + timedelta(seconds=game.settings.answer_seconds)
     game = game.moved(Phase.ANSWER, answerer_id=answerer_id, deadline=deadline)
     return game, [
@@ -359,12 +368,12 @@ def _after_round(game: Game, now: datetime) -> Decision:
 def _closing_edit(game: Game) -> list[Action]:
     """Take the buttons off the message that still shows them when a game ends early."""
     if game.phase is Phase.LOBBY:
-        return [EditMessage(lobby_ref(game), texts.lobby_closed(game), EMPTY_KEYBOARD)]
+        return [EditMessage(lobby_ref(game), texts.lobby_closed(game), NO_BUTTONS)]
     if game.phase is Phase.DISCUSSION:
         text = texts.question(game, closed=True)
-        return [EditMessage(question_ref(game), text, EMPTY_KEYBOARD)]
+        return [EditMessage(question_ref(game), text, NO_BUTTONS)]
     if game.phase is Phase.PICK:
-        return [EditMessage(pick_ref(game), texts.pick(game), EMPTY_KEYBOARD)]
+        return [EditMessage(pick_ref(game), texts.pick(game), NO_BUTTONS)]
     return []
 
 

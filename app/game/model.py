@@ -12,6 +12,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+# One pick button per player, and VK shows at most 10 buttons under a message.
+MAX_PLAYERS = 10
+
 
 class Phase(StrEnum):
     LOBBY = "lobby"
@@ -240,6 +243,7 @@ def from_json(data: dict[str, Any], deck: list[dict[str, Any]] | None = None) ->
 
 
 __all__ = [
+    "MAX_PLAYERS",
     "Game",
     "GameSettings",
     "Phase",

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from app.game.model import Game, Phase
+from app.game.model import MAX_PLAYERS, Game, Phase
 
 WARNING_SECONDS = 10
-MAX_PLAYERS = 10  # one pick button per player, and VK's inline keyboards hold 10 buttons
 
 PHASE_NAMES = {
     Phase.LOBBY: "набор команды",

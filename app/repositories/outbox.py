@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.actions import EditMessage, MessageAction, SendMessage
 from app.db.models import Outbox
+from app.vk.keyboard import render
 
 Executor = AsyncSession | AsyncConnection
 Connection = Any  # an asyncpg connection or pool (asyncpg ships no type information)
@@ -41,12 +42,13 @@ def row_values(peer_id: int, action: MessageAction) -> tuple[Any, ...]:
     """(peer_id, method, params, ref) of the outbox row for an action."""
     params: dict[str, Any]
     if isinstance(action, SendMessage):
-        params = {"text": action.text, "keyboard": action.keyboard}
+        params = {"text": action.text, "keyboard": render(action.keyboard)}
         if action.report_shown:
             params["report_shown"] = True
         return peer_id, SEND, params, action.ref
     if isinstance(action, EditMessage):
-        params = {"target_ref": action.ref, "text": action.text, "keyboard": action.keyboard}
+        keyboard = render(action.keyboard)
+        params = {"target_ref": action.ref, "text": action.text, "keyboard": keyboard}
         return peer_id, EDIT, params, None
     params = {"callback_id": action.callback_id, "user_id": action.user_id, "text": action.text}
     return peer_id, ANSWER, params, None

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 import aiohttp
 
 from app import metrics
+from app.retry import RetryPolicy
 from app.vk.errors import VKAPIError, VKError, VKTransportError, error_for
 from app.vk.ratelimit import RateLimiter
 
@@ -28,19 +28,8 @@ log = logging.getLogger(__name__)
 ParamValue = str | int | float | bool | None | Mapping[str, Any] | Sequence[Any]
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Jittered exponential backoff: attempt n waits uniform(0, min(cap, base * 2**n))."""
-
-    attempts: int = 5
-    base_delay: float = 0.2
-    max_delay: float = 5.0
-
-    def delay(self, attempt: int) -> float:
-        return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
-
-
 NO_RETRY = RetryPolicy(attempts=1)
+DEFAULT_RETRY = RetryPolicy()
 
 
 @dataclass(frozen=True)
@@ -108,7 +97,7 @@ class VKClient:
         *,
         api_url: str = "https://api.vk.com/method",
         version: str = "5.199",
-        retry: RetryPolicy = RetryPolicy(),
+        retry: RetryPolicy = DEFAULT_RETRY,
         timeout: float = 10.0,
         limiter: RateLimiter | None = None,
     ) -> None:

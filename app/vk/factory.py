@@ -8,8 +8,9 @@ import aiohttp
 
 from app.db.pool import Pool
 from app.repositories import vk_rate
+from app.retry import RetryPolicy
 from app.settings import Settings
-from app.vk.client import RetryPolicy, VKClient
+from app.vk.client import VKClient
 from app.vk.ratelimit import RateLimiter, SharedLimiter, SlidingWindowLimiter
 
 WINDOW = 1.05  # VK's one-second window, with a margin for clock and network skew

@@ -1,12 +1,16 @@
-"""Inline keyboards with callback buttons, built within VK's limits."""
+"""Inline keyboards with callback buttons, built within VK's limits.
+
+The game speaks of :class:`~app.actions.Button` rows; :func:`render` turns them into VK's
+keyboard JSON (and refuses what VK would refuse with error 911).
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-Color = Literal["primary", "secondary", "positive", "negative"]
+from app.actions import Button, Color, Keyboard
 
 MAX_INLINE_BUTTONS = 10
 MAX_ROW_BUTTONS = 5
@@ -47,3 +51,24 @@ def grid(buttons: list[CallbackButton], per_row: int = 2) -> dict[str, Any]:
 
 
 EMPTY_KEYBOARD: dict[str, Any] = {"inline": True, "buttons": []}
+
+
+def render(keyboard: Keyboard | None) -> dict[str, Any] | None:
+    """VK's JSON for the game's button rows (``()``: the empty keyboard; ``None``: none)."""
+    if keyboard is None:
+        return None
+    return inline_keyboard(
+        *[[CallbackButton(b.label, b.payload, b.color) for b in row] for row in keyboard]
+    )
+
+
+__all__ = [
+    "EMPTY_KEYBOARD",
+    "MAX_INLINE_BUTTONS",
+    "Button",
+    "CallbackButton",
+    "Color",
+    "grid",
+    "inline_keyboard",
+    "render",
+]

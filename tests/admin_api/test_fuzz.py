@@ -25,9 +25,9 @@ from hypothesis import HealthCheck, settings
 from admin_api import auth
 from admin_api.app import create_app
 from admin_api.docs import spec_of
+from admin_api.repositories import admins
 from app.broker import topology
 from app.db.engine import create_engine, create_sessionmaker
-from app.repositories import admins
 from tests.admin_api.conftest import EMAIL, admin_settings
 from tests.admin_api.seed import How, add_chat, play
 from tests.conftest import fresh_database

@@ -13,7 +13,7 @@ from admin_api import schemas
 from app.game.judging.reasons import Reason
 from app.game.model import Question
 from tests.admin_api.conftest import Client, error_of
-from tests.admin_api.seed import Says, play
+from tests.admin_api.seed import How, Says, play
 
 CHAT = 2000000201
 OTHER = 2000000202
@@ -146,7 +146,7 @@ async def test_each_round_shows_why_the_judge_decided(client: Client, db: AsyncE
                     rejected=tuple(created["rejected"]),
                 )
             )
-        answers = [
+        answers: list[tuple[int, How | Says]] = [
             (21, Says("Лев Толстой")),  # fuller by the rules, but listed in the незачёт
             (21, Says("Иван Сергеевич Тургенев")),
             (21, Says("сорок два")),

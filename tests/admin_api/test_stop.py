@@ -10,15 +10,11 @@ import aio_pika
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.bot.applier import Applier, UpdateWork
-from app.bot.game_router import GameRouter
 from app.broker import topology
-from app.db.pool import Pool
-from app.game.model import GameSettings
-from app.repositories.batch import Persisted
 from app.vk.updates import ADMIN_STOP, AdminStop, parse_update
 from tests.admin_api.conftest import AppFactory, Client, error_of, login
 from tests.admin_api.seed import play
+from tests.bot_harness import BotHarness
 from tests.helpers import free_port
 
 CHAT = 2000000301
@@ -36,19 +32,17 @@ async def next_update(
     return message
 
 
-async def route(pool: Pool, raw: Any) -> list[str]:
-    """Apply an update as the bot does (its applier and game router); the texts it queued."""
-    router = GameRouter(GameSettings(), names=None)  # type: ignore[arg-type]  # not needed
-    queued: list[Persisted] = []
-    applier = Applier(pool, [router], router, queued.append)
-    assert await applier([UpdateWork(parse_update(raw))]) == ["applied"]
-    return [row.params["text"] for p in queued for row in p.outbox]
+async def route(harness: BotHarness, raw: Any) -> list[str]:
+    """Apply an update with the bot's real wiring; the texts it queued."""
+    before = len(await harness.texts(CHAT))
+    assert await harness.feed(raw) == "applied"
+    return (await harness.texts(CHAT))[before:]
 
 
 async def test_stop_publishes_to_the_chats_shard_and_the_bot_ends_the_game(
     app_factory: AppFactory,
     db: AsyncEngine,
-    pool: Pool,
+    bot_harness: BotHarness,
     broker: aio_pika.abc.AbstractRobustConnection,
     amqp_names: topology.Names,
 ) -> None:
@@ -72,18 +66,18 @@ async def test_stop_publishes_to_the_chats_shard_and_the_bot_ends_the_game(
     assert message.headers["peer_id"] == CHAT
     assert parse_update(raw) == AdminStop(raw["event_id"], CHAT, game.id)
 
-    results = await route(pool, raw)
+    results = await route(bot_harness, raw)
     assert any("Игра остановлена досрочно" in text for text in results), results
     stopped = await (await client.get(f"/api/games/{game.id}")).json()
     assert stopped["status"] == "stopped"
     assert stopped["score"] == {"team": 1, "bot": 0}
 
     # Once the game is over a late stop changes nothing and says nothing.
-    assert await route(pool, {**raw, "event_id": "admin-stop-late"}) == []
+    assert await route(bot_harness, {**raw, "event_id": "admin-stop-late"}) == []
     # A stop meant for another game of the chat (one that ended in between) is ignored too.
     newer = await play(db, CHAT, [(1, "Аня")], [], end="running")
     other = {**raw, "event_id": "admin-stop-other", "object": {**raw["object"]}}
-    assert await route(pool, other) == []
+    assert await route(bot_harness, other) == []
     assert (await (await client.get(f"/api/games/{newer.id}")).json())["status"] == "active"
     await error_of(await client.post(f"/api/games/{game.id}/stop"), 409)
 

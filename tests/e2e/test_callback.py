@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 
 import aio_pika
 import aiohttp
@@ -49,7 +50,7 @@ async def test_the_emulator_pushes_and_the_bot_answers(stack_factory: StackFacto
 @pytest.fixture
 async def receiver(
     broker: object, amqp_url: str, amqp_names: topology.Names
-) -> TestClient[aiohttp.web.Request, aiohttp.web.Application]:
+) -> AsyncIterator[TestClient[aiohttp.web.Request, aiohttp.web.Application]]:
     settings = Settings(
         VK_GROUP_ID=GROUP_ID,
         VK_CALLBACK_SECRET=SECRET,
@@ -61,7 +62,7 @@ async def receiver(
     publisher = UpdatePublisher(amqp_url, 2, amqp_names, settings.retry_delays)
     client = TestClient(TestServer(callback.create_app(settings, publisher)))
     await client.start_server()
-    yield client  # type: ignore[misc]
+    yield client
     await client.close()
     await publisher.close()
 

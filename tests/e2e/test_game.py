@@ -189,7 +189,7 @@ async def test_two_bots_split_shards_and_keep_each_chats_order(
 
     async def all_applied() -> bool:
         async with db.connect() as conn:
-            return await conn.scalar(text("SELECT count(*) FROM processed_events")) == total
+            return bool(await conn.scalar(text("SELECT count(*) FROM processed_events")) == total)
 
     await wait_until(all_applied, what="every update applied")
     async with db.connect() as conn:

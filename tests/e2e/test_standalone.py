@@ -1,4 +1,4 @@
-"""`python -m app.standalone`: the poller and the bot in one process, no RabbitMQ at all.
+"""`python -m standalone`: the poller and the bot in one process, no RabbitMQ at all.
 
 The process runs for real against the test Postgres and the in-process VK emulator, with no
 AMQP_URL in its environment; games are played through the emulator's control API. SIGKILLs
@@ -27,7 +27,7 @@ from vk_emulator.server import create_app
 
 class StandaloneStack(Stack):
     async def start_standalone(self, **env: str) -> ServiceProcess:
-        process = self.service("app.standalone", **env)
+        process = self.service("standalone", **env)
         process.env.pop("AMQP_URL", None)  # not even from the outer environment
         await process.start()
         await process.wait_for_log("consuming")

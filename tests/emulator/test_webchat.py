@@ -51,7 +51,7 @@ async def open_stream(client: Any, **kwargs: Any) -> ClientResponse:
 
 
 async def entries(resp: ClientResponse, count: int) -> list[dict[str, Any]]:
-    found = []
+    found: list[dict[str, Any]] = []
     while len(found) < count:
         event = await next_event(resp)
         if event["event"] == "message":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -21,8 +22,13 @@ from alembic import command
 from sqlalchemy.engine import make_url
 
 from app.db.pool import create_pool
-from app.repositories import cursor
-from scripts.run_local import EmbeddedPostgres, EmbeddedPostgresUnavailable
+from poller import cursor
+from scripts.run_local import (
+    RUNTIME_ROOT,
+    EmbeddedPostgres,
+    EmbeddedPostgresUnavailable,
+    postgres_bin_dir,
+)
 from tests.conftest import alembic_config
 
 
@@ -109,3 +115,37 @@ async def test_fresh_start_migrate_restart_keeps_the_data_and_adopts_a_running_s
     await adopter.stop()
     assert not (data_dir / "postmaster.pid").exists()  # pg_ctl waited for the shutdown
     assert not (data_dir / ".s.PGSQL.5432").exists()
+
+
+async def test_as_root_a_checkout_its_account_cannot_enter_still_runs(
+    servers: list[EmbeddedPostgres],
+) -> None:
+    """`make run` as root in a folder only root may enter (root's home, ``mktemp -d``): the
+    binaries and the data go where the server's unprivileged account can reach them."""
+    if os.geteuid() != 0:
+        pytest.skip("only root runs the server as another account")
+    with tempfile.TemporaryDirectory(prefix="znatoki-root-only-") as base:  # 0700
+        # The checkout's venv: the wheel's binaries and, beside them, its shared libraries.
+        wheel = postgres_bin_dir().parent.parent
+        site = Path(base) / "venv" / "site-packages"
+        install = site / wheel.name / "pginstall"
+        shutil.copytree(wheel / "pginstall", install, symlinks=True)
+        libs = wheel.with_name(wheel.name + ".libs")
+        if libs.is_dir():
+            shutil.copytree(libs, site / libs.name, symlinks=True)
+        server = EmbeddedPostgres(Path(base) / "var" / "postgres", bin_dir=install / "bin")
+        servers.append(server)
+        try:
+            await server.start()
+            assert server.bin_dir.is_relative_to(RUNTIME_ROOT)
+            assert server.data_dir.parent == RUNTIME_ROOT
+            conn = await connect(server.url)
+            try:
+                assert await conn.fetchval("SELECT 1") == 1
+            finally:
+                await conn.close()
+            await server.stop()
+        finally:
+            shutil.rmtree(server.data_dir, ignore_errors=True)
+            if server.bin_dir.is_relative_to(RUNTIME_ROOT):
+                shutil.rmtree(server.bin_dir.parents[2], ignore_errors=True)

@@ -1,4 +1,4 @@
-"""The in-process broker of `python -m app.standalone`, with the real UpdateConsumer.
+"""The in-process broker of `python -m standalone`, with the real UpdateConsumer.
 
 No Postgres or RabbitMQ: the consumer feeds the real Batcher, whose batch function is a fake
 that records what it applied (all of a batch or, like a rolled-back transaction, nothing) and
@@ -18,7 +18,7 @@ import pytest
 
 from app.bot import batcher as batcher_module
 from app.bot.batcher import Batcher
-from app.bot.consumer import ATTEMPT_HEADER, ERROR_HEADER, ROUTING_KEY_HEADER, UpdateConsumer
+from app.bot.consumer import UpdateConsumer
 from app.broker import topology
 from app.broker.local import (
     LocalBroker,
@@ -27,7 +27,8 @@ from app.broker.local import (
     LocalPublisher,
     Unroutable,
 )
-from app.vk.client import RetryPolicy
+from app.broker.topology import ATTEMPT_HEADER, ERROR_HEADER, ROUTING_KEY_HEADER
+from app.retry import RetryPolicy
 from app.vk.updates import MessageNew, Update
 
 SHARDS = 4

@@ -1,9 +1,10 @@
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.actions import AnswerCallback, EditMessage, SendMessage
+from app.actions import AnswerCallback, EditMessage, MessageAction, SendMessage
 from app.db.pool import Pool
-from app.repositories import batch, cursor, outbox
+from app.repositories import batch, outbox
 from app.repositories.batch import LockedChat
+from poller import cursor
 
 
 async def test_lock_and_load_records_each_event_once(db: AsyncEngine, pool: Pool) -> None:
@@ -36,7 +37,7 @@ async def test_cursor_upsert(db: AsyncEngine, pool: Pool) -> None:
 async def test_outbox_keeps_order_and_resolves_refs(
     db: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession], pool: Pool
 ) -> None:
-    actions = [
+    actions: list[MessageAction] = [
         SendMessage("вопрос", ref="q1"),
         EditMessage("q1", "вопрос (10 секунд)"),
         AnswerCallback("cb", 5, "ok"),

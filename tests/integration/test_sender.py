@@ -20,9 +20,7 @@ from app.db.engine import create_sessionmaker
 from app.db.pool import Pool
 from app.repositories import batch, outbox
 from app.repositories.batch import ChatWrites
-from app.vk.client import RetryPolicy, VKClient
-from app.vk.ratelimit import SlidingWindowLimiter
-from tests.helpers import wait_until
+from tests.helpers import emulator_vk, wait_until
 from vk_emulator.config import EmulatorConfig
 from vk_emulator.control_client import ControlClient
 from vk_emulator.server import create_app
@@ -45,13 +43,7 @@ async def rig(db: AsyncEngine, pool: Pool) -> AsyncIterator[Rig]:
     server = TestServer(create_app(EmulatorConfig(group_id=1, token=TOKEN)))
     await server.start_server()
     async with aiohttp.ClientSession() as http:
-        vk = VKClient(
-            http,
-            TOKEN,
-            api_url=str(server.make_url("/method")),
-            retry=RetryPolicy(attempts=3, base_delay=0.01),
-            limiter=SlidingWindowLimiter(20),
-        )
+        vk = emulator_vk(http, str(server.make_url("/method")), TOKEN)
         shown: list[tuple[int, str, datetime]] = []
         sender = OutboxSender(
             pool,
@@ -247,13 +239,7 @@ async def test_two_senders_deliver_each_row_once(rig: Rig, db: AsyncEngine, pool
             edits = [EditMessage("m", f"{peer_id} v{n}") for n in (1, 2)]
             await outbox.add(session, peer_id, [SendMessage(f"{peer_id} v0", ref="m"), *edits])
     async with aiohttp.ClientSession() as http:
-        vk = VKClient(
-            http,
-            TOKEN,
-            api_url=rig.api_url,
-            retry=RetryPolicy(attempts=3, base_delay=0.01),
-            limiter=SlidingWindowLimiter(20),
-        )
+        vk = emulator_vk(http, rig.api_url, TOKEN)
         other = OutboxSender(pool, vk, sweep_interval=0.2)
         stop = asyncio.Event()
         task = asyncio.create_task(other.run(stop))

@@ -9,7 +9,7 @@ import pytest
 
 from app.bot import batcher as batcher_module
 from app.bot.batcher import Batcher
-from app.vk.client import RetryPolicy
+from app.retry import RetryPolicy
 
 
 class Recorder:

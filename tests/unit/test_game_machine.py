@@ -17,7 +17,15 @@ from typing import Any, TypeVar
 
 import pytest
 
-from app.actions import Action, AnswerCallback, CancelTimers, EditMessage, SendMessage, SetTimer
+from app.actions import (
+    Action,
+    AnswerCallback,
+    CancelTimers,
+    EditMessage,
+    Keyboard,
+    SendMessage,
+    SetTimer,
+)
 from app.game import events as ev
 from app.game import texts
 from app.game.machine import (
@@ -28,7 +36,8 @@ from app.game.machine import (
     question_ref,
     step,
 )
-from app.game.model import Game, GameSettings, Phase, Question, RoundResult, to_json
+from app.game.model import MAX_PLAYERS, Game, GameSettings, Phase, Question, RoundResult, to_json
+from app.vk.keyboard import render
 from tests.unit.game_fixtures import SETTINGS
 
 # hypothesis is optional (not a declared test dependency): the seeded random walks below
@@ -231,20 +240,15 @@ def timers(actions: Iterable[Action]) -> dict[str, SetTimer]:
     return by_name
 
 
-def buttons(keyboard: dict[str, Any] | None) -> list[tuple[str, dict[str, Any]]]:
-    """(label, parsed payload) of every button, row by row."""
+def buttons(keyboard: Keyboard | None) -> list[tuple[str, dict[str, Any]]]:
+    """(label, payload) of every button, row by row; the keyboard must be one VK accepts."""
     assert keyboard is not None
-    assert keyboard["inline"] is True
-    result = []
-    for row in keyboard["buttons"]:
-        for button in row:
-            assert button["action"]["type"] == "callback"
-            result.append((button["action"]["label"], json.loads(button["action"]["payload"])))
-    return result
+    render(keyboard)  # raises beyond VK's limits (buttons, rows, label and payload sizes)
+    return [(button.label, button.payload) for row in keyboard for button in row]
 
 
-def has_buttons(keyboard: dict[str, Any] | None) -> bool:
-    return bool(keyboard and any(keyboard["buttons"]))
+def has_buttons(keyboard: Keyboard | None) -> bool:
+    return bool(keyboard and any(keyboard))
 
 
 def single(items: Sequence[A]) -> A:
@@ -548,7 +552,7 @@ def test_join_twice_is_harmless() -> None:
 
 def test_team_is_full_at_ten() -> None:
     game, _ = play(new_lobby(), *(join(user) for user in range(1, 11)))
-    assert len(game.players) == texts.MAX_PLAYERS == 10
+    assert len(game.players) == MAX_PLAYERS == 10
 
     full, actions = step(game, join(11), NOW)
     assert full == game
@@ -703,7 +707,7 @@ def test_pick_keyboard_holds_a_full_team() -> None:
     game, actions = step(discussion, fire(discussion, ev.DISCUSSION_END), NOW)
     message = single([a for a in of_type(actions, SendMessage) if a.ref == pick_ref(game)])
     assert message.keyboard is not None
-    assert [len(row) for row in message.keyboard["buttons"]] == [2, 2, 2, 2, 2]
+    assert [len(row) for row in message.keyboard] == [2, 2, 2, 2, 2]
     assert [payload["user_id"] for _, payload in buttons(message.keyboard)] == list(team)
 
 
@@ -1559,7 +1563,7 @@ def random_walk(rng: random.Random, steps: int) -> Game:
         assert [r.number for r in game.results] == list(range(1, len(game.results) + 1))
         assert 0 <= game.round <= game.rounds_total
         assert game.seq >= old.seq
-        assert len(game.players) <= texts.MAX_PLAYERS
+        assert len(game.players) <= MAX_PLAYERS
         answers = of_type(actions, AnswerCallback)
         if isinstance(event, PRESS_TYPES):
             assert len(answers) == 1

@@ -4,6 +4,7 @@ import json
 import pathlib
 import re
 from collections import Counter
+from typing import Any
 
 import pytest
 
@@ -47,23 +48,23 @@ def _norm(value: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def questions() -> list[dict]:
+def questions() -> list[dict[str, Any]]:
     raw = DATA_PATH.read_text(encoding="utf-8")
     data = json.loads(raw)
     assert isinstance(data, list)
     return data
 
 
-def test_file_is_pretty_printed_utf8(questions: list[dict]) -> None:
+def test_file_is_pretty_printed_utf8(questions: list[dict[str, Any]]) -> None:
     raw = DATA_PATH.read_text(encoding="utf-8")
     assert raw == json.dumps(questions, ensure_ascii=False, indent=2) + "\n"
 
 
-def test_enough_items(questions: list[dict]) -> None:
+def test_enough_items(questions: list[dict[str, Any]]) -> None:
     assert len(questions) >= MIN_ITEMS
 
 
-def test_fields_present_with_right_types(questions: list[dict]) -> None:
+def test_fields_present_with_right_types(questions: list[dict[str, Any]]) -> None:
     for i, item in enumerate(questions):
         assert isinstance(item, dict), i
         assert set(item) == set(FIELDS), (i, sorted(item))
@@ -75,7 +76,7 @@ def test_fields_present_with_right_types(questions: list[dict]) -> None:
         assert item["source"].strip(), i
 
 
-def test_text_rules(questions: list[dict]) -> None:
+def test_text_rules(questions: list[dict[str, Any]]) -> None:
     for i, item in enumerate(questions):
         text = item["text"]
         assert text == text.strip(), i
@@ -83,7 +84,7 @@ def test_text_rules(questions: list[dict]) -> None:
         assert text.endswith(("?", ".")), (i, text[-10:])
 
 
-def test_answer_rules(questions: list[dict]) -> None:
+def test_answer_rules(questions: list[dict[str, Any]]) -> None:
     for i, item in enumerate(questions):
         answer = item["answer"]
         assert answer, i
@@ -92,7 +93,7 @@ def test_answer_rules(questions: list[dict]) -> None:
         assert 1 <= len(answer.split()) <= 4, (i, answer)
 
 
-def test_comment_rules(questions: list[dict]) -> None:
+def test_comment_rules(questions: list[dict[str, Any]]) -> None:
     for i, item in enumerate(questions):
         comment = item["comment"].strip()
         assert comment, i
@@ -102,7 +103,7 @@ def test_comment_rules(questions: list[dict]) -> None:
         assert 1 <= len(sentences) <= 2, (i, comment)
 
 
-def test_tags_rules(questions: list[dict]) -> None:
+def test_tags_rules(questions: list[dict[str, Any]]) -> None:
     for i, item in enumerate(questions):
         tags = item["tags"]
         assert 1 <= len(tags) <= 3, (i, tags)
@@ -112,7 +113,7 @@ def test_tags_rules(questions: list[dict]) -> None:
             assert tag in ALLOWED_TAGS, (i, tag)
 
 
-def test_alternatives_do_not_repeat_answer(questions: list[dict]) -> None:
+def test_alternatives_do_not_repeat_answer(questions: list[dict[str, Any]]) -> None:
     for i, item in enumerate(questions):
         answer = _norm(item["answer"])
         alternatives = [_norm(a) for a in item["alternatives"]]
@@ -121,7 +122,7 @@ def test_alternatives_do_not_repeat_answer(questions: list[dict]) -> None:
 
 
 @pytest.mark.parametrize("field", ["text", "answer"])
-def test_no_duplicates(questions: list[dict], field: str) -> None:
+def test_no_duplicates(questions: list[dict[str, Any]], field: str) -> None:
     counts = Counter(_norm(item[field]) for item in questions)
     duplicates = sorted(value for value, count in counts.items() if count > 1)
     assert duplicates == []

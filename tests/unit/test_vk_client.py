@@ -11,7 +11,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from app.vk.client import RetryPolicy, VKClient
+from app.retry import RetryPolicy
+from app.vk.client import VKClient
 from app.vk.errors import (
     VKAuthError,
     VKInvalidRequestError,

@@ -1,8 +1,8 @@
-"""`python -m app.standalone`: the poller and the bot in one process, without RabbitMQ.
+"""The poller and the bot in one process, without RabbitMQ (``python -m standalone``).
 
 Local play (``make run`` without ``AMQP_URL``) needs no broker: the poller publishes into
 the in-process queues of :mod:`app.broker.local` and the bot consumes them with the same
-:class:`~app.bot.consumer.UpdateConsumer` as in production (manual ack, per-chat lanes,
+:class:`~app.bot.consumer.UpdateConsumer` as in production (manual ack, per-chat order,
 retry tiers, dead letters). Postgres stays the only durable store: the publisher returns only
 once the bot acknowledged every update of a batch, so the poller's long-poll cursor never
 passes an update whose effects are not committed, and a crash (even SIGKILL) loses nothing.
@@ -25,12 +25,10 @@ from app.bot.service import Bot, Consume, serve_bot
 from app.broker import topology
 from app.broker.local import LocalBroker
 from app.db.pool import create_pool
-from app.runtime import run_service
 from app.settings import Settings
-from app.vk.factory import make_vk_client
 from poller.poller import Poller
 
-log = logging.getLogger("app.standalone")  # also when run as __main__
+log = logging.getLogger(__name__)
 
 REQUIRED = ("DATABASE_URL", "VK_TOKEN", "VK_GROUP_ID")
 # How long a stopping poller may wait for the bot to acknowledge its batch in flight.
@@ -69,13 +67,7 @@ async def run_standalone(settings: Settings, stop: asyncio.Event) -> None:
     bot = asyncio.create_task(serve_bot(settings, stop_bot, local_consumer(broker)), name="bot")
     try:
         async with aiohttp.ClientSession() as http:
-            poller = Poller(
-                make_vk_client(settings, http, pool),
-                settings.group_id,
-                pool,
-                broker.publisher(),
-                wait=settings.vk_longpoll_wait,
-            )
+            poller = Poller.from_settings(settings, http, pool, broker.publisher())
             polling = asyncio.create_task(poller.run(stop_poller), name="poller")
             stopping = asyncio.ensure_future(stop.wait())
             await asyncio.wait([bot, polling, stopping], return_when=asyncio.FIRST_COMPLETED)
@@ -97,7 +89,3 @@ async def run_standalone(settings: Settings, stop: asyncio.Event) -> None:
         finally:
             broker.close()
             await pool.close()
-
-
-if __name__ == "__main__":
-    run_service("standalone", run_standalone, *REQUIRED)

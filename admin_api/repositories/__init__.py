@@ -1,0 +1,1 @@
+"""The admin API's SQL: questions, chats, games, admins and sessions, statistics."""
