@@ -5,9 +5,10 @@ VK's per-token budget (20 requests/s) is the physical limit, so the sender spend
 * **It knows its work.** The bot hands it the outbox rows it just committed (:meth:`add`), so
   no query runs to find them; the table is read only to recover (at start, after a crash,
   for rows another process left, and for chats someone :meth:`wake`-s).
-* **Paced, and full.** It takes the rate limiter's slot *first* and gathers the batch after:
-  under load one request leaves every ``1/rate`` s carrying everything that became ready
-  meanwhile, as one ``execute`` of up to 25 calls from 25 chats; a lone reply leaves at once.
+* **Paced, and full.** It waits for the rate limiter's pace first, gathers the batch after
+  and takes the slot last: under load one request leaves every ``1/rate`` s carrying
+  everything that became ready meanwhile, as one ``execute`` of up to 25 calls from 25 chats;
+  a lone reply leaves at once.
 * **One call per chat in flight.** Inside ``execute`` every call runs even when an earlier one
   failed, so two calls of one chat in a batch could overtake each other on a retry.
 * **One sender per chat across processes.** A session-level advisory lock per chat, held on
@@ -196,9 +197,12 @@ class OutboxSender:
                 continue
             await self._slots.acquire()
             try:
-                # The slot first, the batch after: what became ready meanwhile goes along.
-                await self._vk.take_slot()
+                # Wait for the pace first, gather the batch after (what became ready meanwhile
+                # goes along), take the slot last, right before the request leaves.
+                await self._vk.wait_for_slot()
                 batch = await self._next_batch()
+                if batch:
+                    await self._vk.take_slot()
             except Exception:
                 self._slots.release()
                 log.exception("outbox scan failed; retrying in 1 s")

@@ -245,6 +245,11 @@ class VKClient:
         body = await self.call_raw(call.method, call.params, slot_taken=slot_taken)
         return body.get("response")
 
+    async def wait_for_slot(self) -> None:
+        """Wait until the rate limiter would let a request go (without taking the slot)."""
+        if self._limiter is not None:
+            await self._limiter.ready()
+
     async def take_slot(self) -> None:
         """Wait for (and take) a request slot of the rate limiter, if there is one."""
         if self._limiter is not None:

@@ -6,8 +6,10 @@ spending the budget evenly (and batching with ``execute``) is cheaper than retry
 Pacing: besides the window, consecutive requests are at least ``window / rate`` apart. A lone
 request still leaves at once, but under load the budget is spread evenly over the second (one
 request every 52 ms at 20/s) instead of being spent in a burst and then waited out for the
-rest of the window; the sender, which takes the slot *before* it gathers its batch, then
-carries everything that became ready meanwhile in that one request (up to 25 calls).
+rest of the window. The sender waits until a slot is :meth:`~RateLimiter.ready`, gathers
+everything that became ready meanwhile (up to 25 calls) and only then takes the slot, right
+before the request leaves: a slot taken long before its request (while the batch was read
+from the database on a busy machine) would let two requests reach VK closer than the pace.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ class RateLimiter(Protocol):
     async def acquire(self) -> None:
         """Wait until one more request fits in the budget, then take it."""
 
+    async def ready(self) -> None:
+        """Wait until a request would fit, without taking it (so that what is sent can be
+        gathered meanwhile and the slot taken right before the request leaves)."""
+
 
 class SlidingWindowLimiter:
     def __init__(
@@ -40,24 +46,31 @@ class SlidingWindowLimiter:
         self._lock = asyncio.Lock()
         self.waits = 0
 
+    def _wait(self, now: float) -> float:
+        """Seconds until one more request fits in the window and its pace (0: now)."""
+        while self._sent and now - self._sent[0] >= self._window:
+            self._sent.popleft()
+        wait = 0.0
+        if len(self._sent) >= self._rate:
+            wait = self._window - (now - self._sent[0])
+        if self._sent:
+            wait = max(wait, self._spacing - (now - self._sent[-1]))
+        return wait
+
     async def acquire(self) -> None:
         """Wait until one more request fits in the window and its pace, then take the slot."""
         async with self._lock:
-            while True:
-                now = time.monotonic()
-                while self._sent and now - self._sent[0] >= self._window:
-                    self._sent.popleft()
-                wait = 0.0
-                if len(self._sent) >= self._rate:
-                    wait = self._window - (now - self._sent[0])
-                if self._sent:
-                    wait = max(wait, self._spacing - (now - self._sent[-1]))
-                if wait <= 0:
-                    self._sent.append(now)
-                    return
+            while (wait := self._wait(time.monotonic())) > 0:
                 self.waits += 1
                 metrics.VK_RATE_WAITS.inc()
                 await asyncio.sleep(wait)
+            self._sent.append(time.monotonic())
+
+    async def ready(self) -> None:
+        wait = self._wait(time.monotonic())
+        while wait > 0:  # the window only moves with time: nothing to wait on but the clock
+            await asyncio.sleep(wait)
+            wait = self._wait(time.monotonic())
 
 
 TryTake = Callable[[], Awaitable[float]]
@@ -74,6 +87,9 @@ class SharedLimiter:
         self._try_take = try_take
         self._local = local
         self.waits = 0
+
+    async def ready(self) -> None:
+        await self._local.ready()
 
     async def acquire(self) -> None:
         await self._local.acquire()
