@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from typing import Any
 
 from app.broker import topology
 from app.broker.connection import UpdatePublisher
+from app.internal_updates import admin_stop
 from app.settings import Settings
-from app.vk.updates import ADMIN_STOP
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +31,8 @@ class BrokerUnavailable(Exception):
 
 
 def stop_update(*, peer_id: int, game_id: int, admin_id: int, group_id: int) -> dict[str, Any]:
-    """The synthetic update; ``peer_id`` in ``object`` routes it like a VK update."""
-    return {
-        "type": ADMIN_STOP,
-        "event_id": f"admin-stop-{uuid.uuid4()}",
-        "group_id": group_id,
-        "object": {"peer_id": peer_id, "game_id": game_id, "admin_id": admin_id},
-    }
+    """The admin's stop as the bot reads it (``app/internal_updates.py``)."""
+    return admin_stop(peer_id=peer_id, game_id=game_id, admin_id=admin_id, group_id=group_id)
 
 
 class StopPublisher:

@@ -41,12 +41,11 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return round(a / b, 2)
 
 
-def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per headline figure: value, ratio to the floor, target and whether it is met."""
-    sc = results.get("scenarios", {})
-    rows: list[dict[str, Any]] = []
+class _Rows(list[dict[str, Any]]):
+    """The summary's rows: one per headline figure."""
 
-    def row(
+    def add(
+        self,
         figure: str,
         value: Any,
         unit: str = "",
@@ -55,7 +54,7 @@ def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
         met: bool | None = None,
         note: str = "",
     ) -> None:
-        rows.append(
+        self.append(
             {
                 "figure": figure,
                 "value": value,
@@ -67,7 +66,30 @@ def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
 
+
+def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per headline figure: value, ratio to the floor, target and whether it is met."""
+    sc = results.get("scenarios", {})
+    rows = _Rows()
     lat = sc.get("latency", {})
+    floor_sweep = _get(lat, "floor", "sweep")
+    floor_rate = _get(floor_sweep, "sustained_rate")
+    floor_low = _get(floor_sweep, "steps", 0, "latency_ms")
+    _latency_rows(rows, lat)
+    _timer_rows(rows, sc.get("timers", {}), floor_low)
+    _crash_rows(rows, sc.get("crash", {}))
+    _outbound_rows(rows, sc.get("outbound", {}), floor_rate)
+    _budget_rows(rows, sc.get("budget", {}))
+    _discussion_rows(rows, sc.get("discussion", {}))
+    for name, scenario in sc.items():
+        if scenario.get("status") != "ok":
+            rows.add(
+                f"Scenario {name}", "did not complete", note=str(scenario.get("error", ""))[:200]
+            )
+    return rows
+
+
+def _latency_rows(rows: _Rows, lat: dict[str, Any]) -> None:
     floor_sweep = _get(lat, "floor", "sweep")
     product_sweep = _get(lat, "product", "sweep")
     floor_rate = _get(floor_sweep, "sustained_rate")
@@ -75,7 +97,7 @@ def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
     if lat.get("status") == "ok":
         k_floor = _get(lat, "floor", "chats")
         k = _get(lat, "product", "chats")
-        row(
+        rows.add(
             f"Floor: sustained events/s with p99 ≤ {lat['limit_ms']:g} ms ({k_floor} chats)",
             floor_rate,
             "events/s",
@@ -83,7 +105,7 @@ def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
             note=f"first failing step: {_get(floor_sweep, 'first_failing_rate')}",
         )
         if floor_low:
-            row(
+            rows.add(
                 f"Floor: p50 / p99 at {floor_sweep['steps'][0]['offered_rate']:g} events/s",
                 f"{floor_low['p50']} / {floor_low['p99']}",
                 "ms",
@@ -91,7 +113,7 @@ def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
             )
         product_rate = _get(product_sweep, "sustained_rate")
         ratio = _ratio(product_rate, floor_rate)
-        row(
+        rows.add(
             f"Product: sustained events/s with p99 ≤ {lat['limit_ms']:g} ms ({k} chats)",
             product_rate,
             "events/s",
@@ -104,7 +126,7 @@ def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
         if low:
             rate0 = product_sweep["steps"][0]["offered_rate"]
             floor_p99 = _get(_step_at(floor_sweep, rate0), "latency_ms", "p99")
-            row(
+            rows.add(
                 f"Product: p50 / p99 at {rate0:g} events/s",
                 f"{low['p50']} / {low['p99']}",
                 "ms",
@@ -115,7 +137,7 @@ def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
         floor_total = sum(v for k, v in floor_cost.items() if k.startswith("floor"))
         product_total = sum(v for k, v in product_cost.items() if not k.startswith("emu"))
         if floor_total and product_total:
-            row(
+            rows.add(
                 "CPU per event at the lowest step: product (bot + poller) / floor",
                 f"{product_total:.1f} / {floor_total:.1f}",
                 "ms",
@@ -128,7 +150,7 @@ def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
             p99 = at200["latency_ms"]["p99"]
             floor200 = _get(_step_at(floor_sweep, 200.0), "latency_ms", "p99")
             met = p99 is not None and p99 <= TARGETS["p99_at_200_ms"] and not at200["timeouts"]
-            row(
+            rows.add(
                 f"Product: p99 reply latency at 200 events/s ({k} chats)",
                 p99,
                 "ms",
@@ -137,11 +159,13 @@ def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
                 met if k and k >= 1000 else None,
                 note="" if k and k >= 1000 else f"measured over {k} chats, not 1,000",
             )
-    tim = sc.get("timers", {})
+
+
+def _timer_rows(rows: _Rows, tim: dict[str, Any], floor_low: dict[str, Any] | None) -> None:
     if tim.get("status") == "ok":
         n = tim["games"]
         exact = tim["lateness_discussion_end_exact_ms"]
-        row(
+        rows.add(
             f"Timer lateness p50 / p99 / max, discussion ends ({n} games, exact)",
             f"{exact['p50']} / {exact['p99']} / {exact['max']}",
             "ms",
@@ -154,7 +178,7 @@ def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
         )
         hist = tim["lateness_histogram_all_timers"]
         beyond = f"> {hist.get('largest_finite_bucket_s', 10):g} s"
-        row(
+        rows.add(
             f"Timer lateness p50 / p99, all timers ({hist['count']} fired, /metrics histogram)",
             f"{hist['p50_ms'] or beyond} / {hist['p99_ms'] or beyond}",
             "ms",
@@ -163,7 +187,7 @@ def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
         for service, use in tim["usage"].items():
             if use.get("peak_rss_mb"):
                 product_service = service in ("bot", "poller")
-                row(
+                rows.add(
                     f"Peak RSS of {service} with {n} active games",
                     use["peak_rss_mb"],
                     "MB",
@@ -173,11 +197,13 @@ def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
                     else None,
                     note=f"CPU {use['cpu_percent']} % of a core during the window",
                 )
-    crash = sc.get("crash", {})
+
+
+def _crash_rows(rows: _Rows, crash: dict[str, Any]) -> None:
     if crash.get("status") == "ok":
         n = crash["games"]
         fired = crash["overdue_timers_fired_after_ready_s"]
-        row(
+        rows.add(
             f"Crash: every overdue timer fired, after the bots were back ({n} games)",
             fired,
             "s",
@@ -189,7 +215,7 @@ def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
             f"{crash['all_messages_delivered_after_ready_s']} s",
         )
         lost, doubled = crash["lost_messages_chats"], crash["doubled_messages_chats"]
-        row(
+        rows.add(
             "Crash: chats with a lost / doubled message",
             f"{lost} / {doubled}",
             "chats",
@@ -198,14 +224,16 @@ def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
             note=f"VK-side de-duplicated re-sends: {crash['emulator']['duplicate_random_ids']}; "
             f"repeated (idempotent) edits: {crash['repeated_edits']}",
         )
-    out = sc.get("outbound", {})
+
+
+def _outbound_rows(rows: _Rows, out: dict[str, Any], floor_rate: float | None) -> None:
     if out.get("status") == "ok":
         for label, name in (("batching_on", "on"), ("batching_off", "off")):
             run = out.get(label)
             if not run:
                 continue
             mps = run["steady_messages_per_second"]
-            row(
+            rows.add(
                 f"Outbound messages/s through one token, execute batching {name}",
                 mps,
                 "msg/s",
@@ -215,12 +243,14 @@ def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
                 note=f"{run['delivered']} messages, 20 requests/s limit, "
                 f"error 6 answers: {run['rate_limited']}",
             )
-    budget = sc.get("budget", {})
+
+
+def _budget_rows(rows: _Rows, budget: dict[str, Any]) -> None:
     if budget.get("status") == "ok":
         steps = budget["sweep"]["steps"]
         worst = max(steps, key=lambda st: st["latency_ms"]["p99"] or float("inf"))
         top = max(float(st["offered_rate"]) for st in steps)
-        row(
+        rows.add(
             "Replies under VK's real budget (20 requests/s): worst step p99",
             worst["latency_ms"]["p99"],
             "ms",
@@ -231,12 +261,14 @@ def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
             and not budget["vk_error_6"]
             and top >= TARGETS["budget_rate"],
         )
-    disc = sc.get("discussion", {})
+
+
+def _discussion_rows(rows: _Rows, disc: dict[str, Any]) -> None:
     if disc.get("status") == "ok":
         err = disc["discussion_error_ms"]
         delay = disc["question_delay_after_press_ms"]
         worst = max(abs(err["p99"] or 0), abs(err["min"] or 0))
-        row(
+        rows.add(
             f"Discussion as the players see it, error p50 / p99 / min ({disc['games']} games "
             f"started in waves of {disc['wave']}, {disc['discussion_seconds']} s)",
             f"{err['p50']} / {err['p99']} / {err['min']}",
@@ -247,10 +279,6 @@ def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
             f"{delay['max']} ms after the press; closed {disc['discussions_closed']} of "
             f"{disc['games']}",
         )
-    for name, scenario in sc.items():
-        if scenario.get("status") != "ok":
-            row(f"Scenario {name}", "did not complete", note=str(scenario.get("error", ""))[:200])
-    return rows
 
 
 def _fmt(value: Any) -> str:

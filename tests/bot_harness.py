@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.bot.service import Bot
 from app.db.pool import Pool
+from app.internal_updates import parse_incoming
 from app.settings import Settings
-from app.vk.updates import parse_update
 from tests.helpers import emulator_vk
 from vk_emulator.config import EmulatorConfig
 from vk_emulator.control_client import ControlClient
@@ -41,7 +41,7 @@ class BotHarness:
 
     async def feed(self, raw: dict[str, Any]) -> str:
         """Apply one raw update as the consumer would; the outcome (applied, duplicate...)."""
-        return await self.bot.submit_update(parse_update(raw))
+        return await self.bot.submit_update(parse_incoming(raw))
 
     def message(self, peer_id: int, from_id: int, text: str, *, event_id: str = "") -> Any:
         """A ``message_new`` update in VK's wire format."""

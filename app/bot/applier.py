@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -23,17 +23,18 @@ from app.bot.router import Router
 from app.db.pool import Pool
 from app.failpoints import failpoint, failpoint_raise
 from app.game.events import MessageShown, TimerFired
+from app.internal_updates import Incoming
 from app.repositories import batch
 from app.repositories.batch import Persisted
 from app.repositories.timers import DueTimer
-from app.vk.updates import MessageEvent, MessageNew, Update
+from app.vk.updates import MessageEvent, MessageNew
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class UpdateWork:
-    update: Update
+    update: Incoming
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,6 @@ class GameShell(Protocol):
     async def shown(self, chat: ChatTx, event: MessageShown, now: datetime) -> Sequence[Action]: ...
 
 
-Prepare = Callable[[Update], Awaitable[None]]
-
-
 class Applier:
     def __init__(
         self,
@@ -98,21 +96,19 @@ class Applier:
         routers: Sequence[Router],
         game: GameShell,
         after_commit: AfterCommit,
-        prepare: Prepare | None = None,
     ) -> None:
         self._pool = pool
         self._routers = routers
         self._game = game
         self._after_commit = after_commit
-        self._prepare = prepare
 
     async def __call__(self, works: Sequence[Work]) -> list[str]:
         started = time.perf_counter()
         for work in works:
             if isinstance(work, UpdateWork):
                 failpoint_raise("handler.raise", getattr(work.update, "text", ""))
-                if self._prepare is not None:
-                    await self._prepare(work.update)  # VK look-ups before the transaction
+                for router in self._routers:  # VK look-ups before the transaction opens
+                    await router.prepare(work.update)
         async with self._pool.acquire() as conn, conn.transaction():
             outcomes, persisted = await self._apply(conn, works)
         if any(isinstance(work, UpdateWork) for work in works):
@@ -170,7 +166,7 @@ class Applier:
         persisted = await batch.persist(conn, writes) if writes else Persisted([], [])
         return outcomes, persisted
 
-    async def _route(self, chat: ChatTx, update: Update, now: datetime) -> Sequence[Action]:
+    async def _route(self, chat: ChatTx, update: Incoming, now: datetime) -> Sequence[Action]:
         for router in self._routers:
             actions = await router.route(chat, update, now)
             if actions is not None:
@@ -199,7 +195,7 @@ class Applier:
                 )
 
 
-def metric_type(update: Update) -> str:
+def metric_type(update: Incoming) -> str:
     """A bounded label: the types the bot handles, everything else is "other"."""
     if isinstance(update, MessageNew):
         return "message_new"

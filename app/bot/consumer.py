@@ -37,13 +37,14 @@ from app.broker.topology import (
     ROUTING_KEY_HEADER,
     Topology,
 )
-from app.vk.updates import MalformedUpdate, Update, parse_update
+from app.internal_updates import Incoming, parse_incoming
+from app.vk.updates import MalformedUpdate
 
 log = logging.getLogger(__name__)
 
 # Hand an update to the bot in delivery order (synchronously); the future resolves once its
 # effects are committed, or fails with the reason.
-Submit = Callable[[Update], Awaitable[object]]
+Submit = Callable[[Incoming], Awaitable[object]]
 
 
 def attempt_of(message: AbstractIncomingMessage) -> int:
@@ -79,7 +80,7 @@ class UpdateConsumer:
         # Everything before the first await runs in delivery order: keep submit() here.
         extra = {"event_id": message.message_id}
         try:
-            update = parse_update(json.loads(message.body))
+            update = parse_incoming(json.loads(message.body))
         except ValueError as exc:  # not JSON, or MalformedUpdate
             reason = f"malformed: {exc}" if isinstance(exc, MalformedUpdate) else "body is not JSON"
             log.warning("malformed update: %s", reason, extra=extra)

@@ -19,12 +19,13 @@ from app.bot.names import NameResolver
 from app.game import config, machine, texts
 from app.game import events as ev
 from app.game.model import GameSettings
-from app.vk.updates import AdminStop, MessageEvent, MessageNew, Update
+from app.internal_updates import AdminStop, Incoming
+from app.vk.updates import MessageEvent, MessageNew
 
 log = logging.getLogger(__name__)
 
 
-def joining(update: Update) -> int | None:
+def joining(update: Incoming) -> int | None:
     """The user pressing «Играю» (whose name the game needs), if this update is that press."""
     if isinstance(update, MessageEvent) and (update.payload or {}).get("cmd") == "join":
         return update.user_id
@@ -54,13 +55,13 @@ class GameRouter:
         self._defaults = defaults
         self._names = names
 
-    async def prepare(self, update: Update) -> None:
+    async def prepare(self, update: Incoming) -> None:
         """Before the transaction: fetch what needs VK (a joining player's name)."""
         user_id = joining(update)
         if user_id is not None:
             await self._names.ensure(user_id)
 
-    async def route(self, chat: ChatTx, update: Update, now: datetime) -> Sequence[Action] | None:
+    async def route(self, chat: ChatTx, update: Incoming, now: datetime) -> Sequence[Action] | None:
         if isinstance(update, MessageEvent):
             event = press_event(update, self._names.first_name)
             idle = [AnswerCallback(update.callback_id, update.user_id, texts.GAME_OVER)]

@@ -16,21 +16,32 @@ from app.actions import Action, AnswerCallback, SendMessage
 from app.bot import texts
 from app.bot.chat_tx import ChatTx
 from app.bot.commands import Command, parse_command
-from app.vk.updates import MessageEvent, MessageNew, Update
+from app.internal_updates import Incoming
+from app.vk.updates import MessageEvent, MessageNew
 
 
 class Router(Protocol):
-    async def route(self, chat: ChatTx, update: Update, now: datetime) -> Sequence[Action] | None:
+    async def prepare(self, update: Incoming) -> None:
+        """Before the transaction opens: fetch what the update needs from outside (VK)."""
+
+    async def route(self, chat: ChatTx, update: Incoming, now: datetime) -> Sequence[Action] | None:
         """Handle the update and return actions, or None to let the next router try."""
 
 
-class HelpRouter:
+class PlainRouter:
+    """A router that needs nothing fetched before the transaction."""
+
+    async def prepare(self, update: Incoming) -> None:
+        return None
+
+
+class HelpRouter(PlainRouter):
     """`/help`, `/rules` and the greeting when the bot is added to a chat."""
 
     def __init__(self, group_id: int) -> None:
         self._group_id = group_id
 
-    async def route(self, chat: ChatTx, update: Update, now: datetime) -> Sequence[Action] | None:
+    async def route(self, chat: ChatTx, update: Incoming, now: datetime) -> Sequence[Action] | None:
         if not isinstance(update, MessageNew):
             return None
         if update.action_type == "chat_invite_user" and update.action_member_id == -self._group_id:
@@ -44,10 +55,10 @@ class HelpRouter:
         return None
 
 
-class FallbackRouter:
+class FallbackRouter(PlainRouter):
     """Last in line: every callback press gets an answer, so no client spinner hangs."""
 
-    async def route(self, chat: ChatTx, update: Update, now: datetime) -> Sequence[Action] | None:
+    async def route(self, chat: ChatTx, update: Incoming, now: datetime) -> Sequence[Action] | None:
         if isinstance(update, MessageEvent):
             return [AnswerCallback(update.callback_id, update.user_id, None)]
         return []

@@ -35,6 +35,7 @@ from app.broker.connection import open_topology
 from app.db.engine import create_engine, create_sessionmaker
 from app.db.pool import Pool, create_pool
 from app.game import judge
+from app.internal_updates import Incoming
 from app.loops import run_every, wait_any
 from app.ops_endpoints import serve_ops
 from app.repositories import gauges
@@ -44,7 +45,6 @@ from app.retry import RetryPolicy
 from app.settings import Settings
 from app.vk.client import VKClient
 from app.vk.factory import make_vk_client
-from app.vk.updates import Update
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +70,7 @@ class Bot:
             pool, vk, on_peer_lost=self.peer_lost, on_shown=self.message_shown
         )
         routers: list[Router] = [HelpRouter(settings.group_id), self.game, FallbackRouter()]
-        self.applier = Applier(
-            pool, routers, self.game, self.after_commit, prepare=self.game.prepare
-        )
+        self.applier = Applier(pool, routers, self.game, self.after_commit)
         self.batcher: Batcher[Work, str] = Batcher(
             self.applier, max_batch=MAX_BATCH, max_concurrent=MAX_CONCURRENT_BATCHES
         )
@@ -84,7 +82,7 @@ class Bot:
         )
         self.broker_connected = False
 
-    def submit_update(self, update: Update) -> asyncio.Future[str]:
+    def submit_update(self, update: Incoming) -> asyncio.Future[str]:
         return self.batcher.submit(update.peer_id, UpdateWork(update))
 
     def submit_timer(self, timer: DueTimer) -> asyncio.Future[str]:

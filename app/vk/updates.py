@@ -50,18 +50,7 @@ class OtherUpdate:
     peer_id: int
 
 
-@dataclass(frozen=True)
-class AdminStop:
-    """An admin stopped ``game_id`` from the admin API; it travels the chat's update path."""
-
-    event_id: str
-    peer_id: int
-    game_id: int
-
-
-ADMIN_STOP = "znatoki_admin_stop"
-
-Update = MessageNew | MessageEvent | AdminStop | OtherUpdate
+Update = MessageNew | MessageEvent | OtherUpdate
 
 
 def envelope_event_id(update: Any) -> str | None:
@@ -100,8 +89,6 @@ def parse_update(update: Any) -> Update:
         return _message_new(event_id, obj)
     if kind == "message_event":
         return _message_event(event_id, obj)
-    if kind == ADMIN_STOP:
-        return AdminStop(event_id, _int(obj, "peer_id") or 0, _int(obj, "game_id") or 0)
     return OtherUpdate(event_id=event_id, type=kind[:64], peer_id=peer_id_of(update))
 
 

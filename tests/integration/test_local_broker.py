@@ -28,8 +28,9 @@ from app.broker.local import (
     Unroutable,
 )
 from app.broker.topology import ATTEMPT_HEADER, ERROR_HEADER, ROUTING_KEY_HEADER
+from app.internal_updates import Incoming
 from app.retry import RetryPolicy
-from app.vk.updates import MessageNew, Update
+from app.vk.updates import MessageNew
 
 SHARDS = 4
 
@@ -44,7 +45,7 @@ def update(peer_id: int, n: int, text: str = "") -> tuple[dict[str, Any], str, i
     return body, event_id, peer_id
 
 
-def peer_and_n(update: Update) -> tuple[int, int]:
+def peer_and_n(update: Incoming) -> tuple[int, int]:
     assert isinstance(update, MessageNew)
     return update.peer_id, int(update.text.split(":", 1)[0])
 
@@ -58,11 +59,11 @@ class FakeApply:
     def __init__(self) -> None:
         self.applied: list[tuple[int, int]] = []
         self.calls: defaultdict[str, int] = defaultdict(int)
-        self.fail: Callable[[Update, int], BaseException | None] = lambda update, attempt: None
-        self.before: Callable[[Update], Awaitable[None]] | None = None
+        self.fail: Callable[[Incoming, int], BaseException | None] = lambda update, attempt: None
+        self.before: Callable[[Incoming], Awaitable[None]] | None = None
         self._seen = asyncio.Condition()
 
-    async def __call__(self, updates: Sequence[Update]) -> list[str]:
+    async def __call__(self, updates: Sequence[Incoming]) -> list[str]:
         applied: list[tuple[int, int]] = []
         for update in updates:
             self.calls[update.event_id] += 1
@@ -86,7 +87,7 @@ class Stack:
     def __init__(self, broker: LocalBroker, handler: FakeApply, max_batch: int) -> None:
         self.broker = broker
         self.handler = handler
-        self.batcher: Batcher[Update, str] = Batcher(handler, max_batch=max_batch)
+        self.batcher: Batcher[Incoming, str] = Batcher(handler, max_batch=max_batch)
         self.consumer = UpdateConsumer(
             broker.topology, lambda update: self.batcher.submit(update.peer_id, update)
         )
@@ -136,7 +137,7 @@ async def test_publish_is_routed_by_shard_key_and_returns_after_the_ack(
     stack = make_stack()
     entered, release = asyncio.Event(), asyncio.Event()
 
-    async def hold(update: Update) -> None:
+    async def hold(update: Incoming) -> None:
         entered.set()
         await release.wait()
 
@@ -249,7 +250,7 @@ async def test_handler_outage_is_retried_in_place_keeping_the_chats_order(
     stack = make_stack(prefetch=16)
     redelivered: list[bool] = []
 
-    def fail(update: Update, attempt: int) -> BaseException | None:
+    def fail(update: Incoming, attempt: int) -> BaseException | None:
         if update.event_id == "e-4-1" and attempt == 1:
             return ConnectionRefusedError("postgres is restarting")
         return None
@@ -277,7 +278,7 @@ async def test_per_chat_order_across_many_messages_and_shards(
     stack = make_stack(prefetch=16)
     rng = random.Random(42)
 
-    async def jitter(update: Update) -> None:
+    async def jitter(update: Incoming) -> None:
         for _ in range(rng.randrange(4)):  # give other lanes a turn: varied interleaving
             await asyncio.sleep(0)  # one loop step; nothing waits for time
 
@@ -310,7 +311,7 @@ async def test_failures_go_through_the_retry_tiers_then_to_the_dead_letters(
     stack = make_stack(retry_delays=(0.001, 0.002), max_batch=1)
     attempts: defaultdict[str, list[int]] = defaultdict(list)
 
-    def fail(update: Update, attempt: int) -> BaseException | None:
+    def fail(update: Incoming, attempt: int) -> BaseException | None:
         attempts[update.event_id].append(attempt)
         if update.event_id == "e-9-1":  # a poison update: fails every time
             return RuntimeError("bug in a handler")
