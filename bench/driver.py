@@ -35,8 +35,9 @@ import aiohttp
 import asyncpg
 
 from bench import report
-from bench.infra import REPO_ROOT, Database, delete_amqp, new_prefix, wait_for_servers
+from bench.infra import Database, delete_amqp, new_prefix, wait_for_servers
 from bench.scenarios import RAISED_RATE_LIMIT, REAL_RATE_LIMIT, SCENARIOS, Options, Stack
+from standalone.processes import REPO_ROOT
 
 PRESETS: dict[str, dict[str, Any]] = {
     "quick": {},

@@ -1,5 +1,6 @@
 """The harness shared by the benchmarks and the tests: a fresh database, a private AMQP prefix
-and its clean-up, service processes.
+and its clean-up; service processes come from :mod:`standalone.processes` (which `make run`
+uses too).
 
 Services are started as real processes (``python -m <module>``) and watched through their
 stderr log, like the end-to-end tests do (tests/helpers.py); the driver synchronises with a
@@ -12,134 +13,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
-import socket
 import sys
 import time
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 import aio_pika
 import asyncpg
 import psutil
 
 from app.broker import topology
+from standalone.processes import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 RETRY_DELAYS = (1.0, 5.0)  # the bench runs set UPDATE_RETRY_DELAYS to these, to clean them up
 SHARDS = 4
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Service:
-    """One service process (``python -m <module> [args]``), its log kept in memory."""
-
-    def __init__(
-        self, name: str, module: str, env: Mapping[str, str], args: tuple[str, ...] = ()
-    ) -> None:
-        self.name = name
-        self.module = module
-        self.args = args
-        self.env = {**os.environ, "LOG_FORMAT": "text", "PYTHONUNBUFFERED": "1", **env}
-        self.proc: asyncio.subprocess.Process | None = None
-        self.lines: list[str] = []
-        self.stdout: list[str] = []
-        self.started_at = 0.0
-        self._changed = asyncio.Condition()
-        self._readers: list[asyncio.Task[None]] = []
-
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None, f"{self.name} was not started"
-        return self.proc.pid
-
-    @property
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.returncode is None
-
-    async def start(self) -> Self:
-        self.lines = []
-        self.stdout = []
-        self.started_at = time.time()
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            self.module,
-            *self.args,
-            cwd=REPO_ROOT,
-            env=self.env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        assert self.proc.stderr is not None
-        assert self.proc.stdout is not None
-        self._readers = [
-            asyncio.create_task(self._read(self.proc.stderr, self.lines)),
-            asyncio.create_task(self._read(self.proc.stdout, self.stdout)),
-        ]
-        return self
-
-    async def _read(self, stream: asyncio.StreamReader, into: list[str]) -> None:
-        while line := await stream.readline():
-            async with self._changed:
-                into.append(line.decode(errors="replace").rstrip())
-                self._changed.notify_all()
-        async with self._changed:
-            self._changed.notify_all()
-
-    async def wait_for_log(self, marker: str, within: float = 30.0, start: int = 0) -> float:
-        """Wait for a log line containing ``marker``; returns when it was seen (unix time)."""
-
-        async def find() -> float:
-            async with self._changed:
-                while True:
-                    if any(marker in line for line in self.lines[start:]):
-                        return time.time()
-                    if all(reader.done() for reader in self._readers):
-                        raise RuntimeError(f"{self.name} exited before logging {marker!r}")
-                    await self._changed.wait()
-
-        try:
-            return await asyncio.wait_for(find(), within)
-        except (TimeoutError, RuntimeError) as exc:
-            raise RuntimeError(
-                f"{self.name}: no {marker!r} ({exc!r}); log:\n{self.tail()}"
-            ) from exc
-
-    def tail(self, n: int = 30) -> str:
-        return "\n".join(self.lines[-n:])
-
-    async def wait_exit(self, within: float = 30.0) -> int:
-        assert self.proc is not None
-        code = await asyncio.wait_for(self.proc.wait(), within)
-        await asyncio.gather(*self._readers, return_exceptions=True)
-        return code
-
-    async def kill(self) -> None:
-        """SIGKILL (what a crash looks like); no-op if it is not running."""
-        if self.running:
-            assert self.proc is not None
-            self.proc.kill()
-            await self.wait_exit()
-
-    async def stop(self, within: float = 20.0) -> None:
-        """SIGTERM and wait for the graceful exit; SIGKILL if it does not come."""
-        if not self.running:
-            return
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            await self.wait_exit(within)
-        except TimeoutError:
-            await self.kill()
 
 
 # --- database and broker ---------------------------------------------------------------------

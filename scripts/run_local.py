@@ -36,6 +36,7 @@ from standalone.embedded_postgres import (
     EmbeddedPostgresError,
     ensure_database,
 )
+from standalone.processes import Service
 
 ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var"
@@ -123,15 +124,13 @@ def make_plan() -> Plan:
         if not configured(key):
             os.environ[key] = value
     if not real_vk:
-        plan.services.append(Service("emulator", "vk_emulator", ("web chat: http",)))
-    plan.services.append(Service("admin_api", "admin_api", ("admin API listening",)))
+        plan.services.append(service("emulator", "vk_emulator", "web chat: http"))
+    plan.services.append(service("admin_api", "admin_api", "admin API listening"))
     if plan.local_broker:
-        plan.services.append(
-            Service("bot+poller", "standalone", ("consuming", "long polling from"))
-        )
+        plan.services.append(service("bot+poller", "standalone", "consuming", "long polling from"))
     else:
-        plan.services.append(Service("bot", "app", ("consuming",)))
-        plan.services.append(Service("poller", "poller", ("long polling from",)))
+        plan.services.append(service("bot", "app", "consuming"))
+        plan.services.append(service("poller", "poller", "long polling from"))
     return plan
 
 
@@ -221,64 +220,16 @@ async def check_configured_services(plan: Plan) -> str | None:
 # --- the services --------------------------------------------------------------------------
 
 
-@dataclass
-class Service:
-    label: str
-    module: str
-    markers: tuple[str, ...]
-    proc: asyncio.subprocess.Process | None = None
-    ready: asyncio.Event = field(default_factory=asyncio.Event)
-    output: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", self.module,
-            cwd=ROOT,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )  # fmt: skip
-        self.output = asyncio.create_task(self._pipe())
-
-    async def _pipe(self) -> None:
-        assert self.proc is not None
-        assert self.proc.stdout is not None
-        pending = list(self.markers)
-        while line := await self.proc.stdout.readline():
-            text = line.decode(errors="replace")
-            say(f"{self.label:>10} | {text}")
-            pending = [marker for marker in pending if marker not in text]
-            if not pending:
-                self.ready.set()
-
-    async def wait(self) -> int:
-        assert self.proc is not None
-        return await self.proc.wait()
-
-    async def stop(self, signalled: bool) -> int:
-        """SIGTERM and wait; ``signalled``: it got the terminal's Ctrl-C already, just wait
-        (a second signal would cut its graceful shutdown short)."""
-        if self.proc is None:
-            return 0
-        for action in ("wait", "terminate", "kill"):
-            if self.proc.returncode is not None:
-                break
-            if action == "wait" and not signalled:
-                continue
-            if action == "terminate":
-                self.proc.terminate()
-            elif action == "kill":
-                say(f"{self.label} did not stop in {STOP_TIMEOUT:.0f}s: killing it", error=True)
-                self.proc.kill()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.proc.wait(), STOP_TIMEOUT)
-        await self.proc.wait()
-        if self.output is not None:
-            await self.output
-        code = self.proc.returncode or 0
-        if code:
-            say(f"{self.label} exited with code {code}", error=True)
-        return code
+def service(label: str, module: str, *markers: str) -> Service:
+    """A service as `make run` shows it: its output prefixed with its name, ready once it
+    logged every marker."""
+    return Service(
+        label,
+        module,
+        {"LOG_FORMAT": os.environ.get("LOG_FORMAT", "text")},
+        markers=markers,
+        echo=lambda line: say(f"{label:>10} | {line}\n"),
+    )
 
 
 async def migrate() -> bool:
@@ -408,12 +359,13 @@ async def run_services(plan: Plan, stop: asyncio.Event) -> int:
         if readiness.done():
             say(banner(plan, demo))
         elif not stop.is_set() and not any(e.done() for e in exits):
-            late = ", ".join(s.label for s in started if not s.ready.is_set())
+            late = ", ".join(s.name for s in started if not s.ready.is_set())
             say(f"\n  not ready after {READY_TIMEOUT:.0f}s: {late} (see the log above)\n")
         done, _ = await asyncio.wait([stopping, *exits], return_when=asyncio.FIRST_COMPLETED)
         for waiter in (readiness, stopping, *exits):
             waiter.cancel()
-        died = [exits[w].label for w in done if w in exits]
+        await asyncio.gather(readiness, stopping, *exits, return_exceptions=True)
+        died = [exits[w].name for w in done if w in exits]
         if died:
             say(f"{', '.join(died)} exited: stopping everything", error=True)
             failed = True
@@ -422,10 +374,13 @@ async def run_services(plan: Plan, stop: asyncio.Event) -> int:
         codes = []
         for service in reversed(started):
             try:
-                codes.append(await service.stop(signalled=plan.ctrl_c))
+                code = await service.stop(STOP_TIMEOUT, signalled=plan.ctrl_c)
             except Exception as exc:  # never leave the others running
-                say(f"stopping {service.label} failed: {exc!r}", error=True)
-                codes.append(1)
+                say(f"stopping {service.name} failed: {exc!r}", error=True)
+                code = 1
+            if code:
+                say(f"{service.name} exited with code {code}", error=True)
+            codes.append(code)
     return 1 if failed or any(codes) else 0
 
 

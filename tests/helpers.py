@@ -15,7 +15,7 @@ import aiohttp
 from app.retry import RetryPolicy
 from app.vk.client import VKClient
 from app.vk.ratelimit import SlidingWindowLimiter
-from bench.infra import Service, free_port
+from standalone.processes import Service, free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

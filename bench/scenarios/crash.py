@@ -14,9 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db.models import Timer
 from bench.feed import Entry, Feed
-from bench.infra import (
-    Service,
-)
 from bench.scenarios.stack import (
     Stack,
     spread_ends,
@@ -24,6 +21,7 @@ from bench.scenarios.stack import (
     wait_db,
 )
 from bench.seed import SoloChat, create_chats, seed_games
+from standalone.processes import Service
 
 
 @dataclass

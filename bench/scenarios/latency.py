@@ -12,11 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bench import profile
 from bench.feed import Feed
-from bench.infra import (
-    SHARDS,
-    Service,
-    free_port,
-)
+from bench.infra import SHARDS
 from bench.load import ChatState, FloorScript, GameScript, LoadRunner, Script
 from bench.scenarios.stack import (
     BOT_RATE_LIMIT_RAISED,
@@ -29,6 +25,7 @@ from bench.scenarios.stack import (
 )
 from bench.seed import create_chats, seed_games
 from bench.stats import histogram_quantile
+from standalone.processes import Service, free_port
 
 Probe = Callable[[], Awaitable[dict[str, Any]]]
 

@@ -10,15 +10,13 @@ from sqlalchemy import insert
 
 from app.db.models import Outbox
 from bench.feed import Entry, Feed
-from bench.infra import (
-    Service,
-    Usage,
-)
+from bench.infra import Usage
 from bench.scenarios.stack import (
     REAL_RATE_LIMIT,
     Stack,
 )
 from bench.seed import create_chats
+from standalone.processes import Service
 
 
 @dataclass

@@ -29,14 +29,13 @@ from bench.infra import (
     RETRY_DELAYS,
     SHARDS,
     Database,
-    Service,
     Usage,
     delete_amqp,
     external_services,
-    free_port,
     wait_for_servers,
 )
 from bench.seed import SeedTarget
+from standalone.processes import Service, free_port
 from vk_emulator.control_client import ControlClient
 
 GROUP_ID = 1

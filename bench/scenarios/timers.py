@@ -12,9 +12,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
 from app.db.models import GameRow
-from bench.infra import (
-    free_port,
-)
 from bench.scenarios.stack import (
     REAL_RATE_LIMIT,
     Stack,
@@ -26,6 +23,7 @@ from bench.scenarios.stack import (
 )
 from bench.seed import create_chats, seed_games
 from bench.stats import histogram_quantile, summary_ms
+from standalone.processes import free_port
 
 
 async def _metrics(http: aiohttp.ClientSession, port: int) -> dict[str, Any]:
