@@ -1,0 +1,116 @@
+"""The 4s format (chgksuite's): a marker, a space, the content.
+
+Rules:
+- A line that starts with a marker followed by whitespace (or ending there) starts a field;
+  the lines that follow without a marker continue it. ``- item`` lines are list items of the
+  current field (kept with their bullet, so sources split on them).
+- ``###`` title, ``###LJ`` (ignored), ``#DATE``, ``#EDITOR``, ``#`` info (the pack's, wherever
+  it stands), ``##`` a tour, ``№`` the next question's number, ``№№`` resets the counter,
+  ``?`` a question, ``!`` its answer, ``=`` зачёт, ``!=`` незачёт, ``/`` comment, ``^``
+  sources, ``@`` authors, ``>`` a handout (of the question it follows, or of the next one
+  when it comes before the ``?``). Repeated ``=``, ``!=``, ``^``, ``@``, ``>`` add up.
+- Numbering: ``№ N`` numbers that question only; the others take a counter that starts at 1
+  and counts only them (``№ 0`` for a warm-up does not shift it); ``№№ N`` sets the counter so
+  the next unnumbered question is N. A ``№`` that is not a number is ignored.
+- Inline: ``(img [w=.. h=..] FILE)`` pictures and ``[Раздаточный материал: …]``; markup is
+  stripped (see :func:`app.packs.common.strip_markup`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from app.packs.common import RawQuestion, RawTour, build_pack, decode, join_lines, strip_markup
+from app.packs.model import Pack, PackError
+
+_MARKER = re.compile(r"^(###LJ|###|##|#EDITOR|#DATE|#|№№|№|!=|!|=|\?|/|\^|@|>)(?:[ \t]+|$)(.*)$")
+_ITEM = re.compile(r"^-(?:[ \t]+|$)")
+
+__all__ = ["parse_4s", "strip_markup"]
+
+
+def parse_4s(data: bytes | str, file: str) -> Pack:
+    text = decode(data) if isinstance(data, bytes) else data
+    fields: list[tuple[str, int, list[str]]] = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        m = _MARKER.match(line)
+        if m:
+            fields.append((m.group(1), lineno, [m.group(2)]))
+        elif not line.strip():
+            if fields:
+                fields[-1][2].append("")
+        elif not fields:
+            raise PackError(file, "text before the first marker", lineno)
+        elif _ITEM.match(line):
+            fields[-1][2].append("- " + _ITEM.sub("", line).strip())
+        else:
+            fields[-1][2].append(line)
+
+    title: str | None = None
+    date: str | None = None
+    editors: list[str] = []
+    info: list[str] = []
+    tours: list[RawTour] = []
+    question: RawQuestion | None = None
+    pending: int | None = None
+    counter = 0
+    handouts: list[str] = []  # ">" before its question's "?"
+    for marker, lineno, lines in fields:
+        value = join_lines(lines)
+        if marker == "?":
+            if pending is None:
+                counter += 1
+            if not tours:
+                tours.append(RawTour(None))
+            question = RawQuestion(
+                line=lineno, number=counter if pending is None else pending, text=value, strip=True
+            )
+            question.handout.extend(handouts)
+            tours[-1].questions.append(question)
+            pending, handouts = None, []
+        elif marker in {"№", "№№"}:
+            digits = value.strip()
+            if digits.isdigit():
+                if marker == "№":
+                    pending = int(digits)
+                else:
+                    counter = int(digits) - 1
+            question = None
+        elif marker == "##":
+            tours.append(RawTour(value or None))
+            question = None
+        elif marker == "###":
+            title = title or value
+        elif marker == "#DATE":
+            date = date or value
+        elif marker == "#EDITOR":
+            editors.append(value)
+        elif marker == "#":
+            info.append(value)
+        elif marker == "###LJ":
+            continue
+        elif marker == ">" and question is None:
+            handouts.append(value)
+        elif question is None:
+            raise PackError(file, f"'{marker}' outside a question", lineno)
+        elif marker == "!":
+            if question.answer is not None:
+                raise PackError(file, "a second '!' (answer) for the same question", lineno)
+            question.answer = value
+        elif marker == "=":
+            question.accepted.append(value)
+        elif marker == "!=":
+            question.rejected.append(value)
+        elif marker == "/":
+            question.comment = f"{question.comment}\n{value}" if question.comment else value
+        elif marker == "^":
+            question.sources.append(value)
+        elif marker == "@":
+            question.authors.append(value)
+        else:  # ">"
+            question.handout.append(value)
+    if handouts:
+        raise PackError(file, "a '>' handout with no question after it")
+    return build_pack(
+        file, title=title, editors=editors, date=date, info=info, tours=tours, strip=True
+    )
