@@ -109,15 +109,18 @@ class Database:
             await conn.close()
 
     async def truncate(self) -> None:
-        """Empty every table but the reference data (questions), as between scenarios."""
+        """Empty every table but the reference data (the starter questions), as between
+        scenarios and tests. Packs are deleted, not truncated: a TRUNCATE of ``packs`` would
+        cascade to every question, while deleting a pack deletes only its own."""
         conn = await asyncpg.connect(self.dsn)
         try:
             rows = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-            keep = {"alembic_version", "questions"}
+            keep = {"alembic_version", "questions", "packs"}
             tables = [r["tablename"] for r in rows if r["tablename"] not in keep]
             if tables:
                 joined = ", ".join(f'"{t}"' for t in tables)
                 await conn.execute(f"TRUNCATE {joined} RESTART IDENTITY CASCADE")
+            await conn.execute("DELETE FROM packs")
         finally:
             await conn.close()
 

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Iterator
 import aio_pika
 import pytest
 from alembic.config import Config
-from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.broker import topology
@@ -70,20 +70,10 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return create_sessionmaker(engine)
 
 
-# Tables whose rows are reference data and survive between tests.
-KEEP_TABLES = {"alembic_version", "questions"}
-
-
 @pytest.fixture
-async def db(engine: AsyncEngine) -> AsyncEngine:
-    """A database with every non-reference table emptied."""
-    async with engine.begin() as conn:
-        rows = await conn.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-        )
-        tables = [name for (name,) in rows if name not in KEEP_TABLES]
-        if tables:
-            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+async def db(engine: AsyncEngine, database_url: str) -> AsyncEngine:
+    """A database with every non-reference table emptied (as the benchmarks empty theirs)."""
+    await Database(ADMIN_DSN, make_url(database_url).database or "").truncate()
     return engine
 
 

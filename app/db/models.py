@@ -17,9 +17,11 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     Sequence,
     String,
     Text,
+    UniqueConstraint,
     func,
 )
 from sqlalchemy import (
@@ -99,6 +101,25 @@ class Outbox(Base):
     )
 
 
+class Pack(Base):
+    """An imported question pack (a tournament); its questions are rows of ``questions``."""
+
+    __tablename__ = "packs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    editors: Mapped[list[str]] = mapped_column(JSONB, server_default=sql("'[]'::jsonb"))
+    played_at: Mapped[str | None] = mapped_column(String(100))
+    info: Mapped[str | None] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean, server_default=sql("true"))
+    # sha256 of the imported file: the same file is never imported twice.
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    __table_args__ = (UniqueConstraint("digest", name="uq_packs_digest"),)
+
+
 class Question(Base):
     """A question of the base. Games keep a snapshot, so edits never rewrite history."""
 
@@ -106,7 +127,7 @@ class Question(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     text: Mapped[str] = mapped_column(Text)
-    answer: Mapped[str] = mapped_column(String(200))
+    answer: Mapped[str] = mapped_column(Text)
     alternatives: Mapped[list[str]] = mapped_column(JSONB, server_default=sql("'[]'::jsonb"))
     # The незачёт list: answers refused even where the judge's rules would accept them.
     rejected: Mapped[list[str]] = mapped_column(JSONB, server_default=sql("'[]'::jsonb"))
@@ -116,6 +137,29 @@ class Question(Base):
     tags: Mapped[list[str]] = mapped_column(JSONB, server_default=sql("'[]'::jsonb"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # From a pack: which, and where in it; its sources, authors and text handout.
+    pack_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("packs.id", ondelete="CASCADE"))
+    tour: Mapped[int | None] = mapped_column(Integer)
+    number: Mapped[int | None] = mapped_column(Integer)
+    sources: Mapped[list[str]] = mapped_column(JSONB, server_default=sql("'[]'::jsonb"))
+    authors: Mapped[list[str]] = mapped_column(JSONB, server_default=sql("'[]'::jsonb"))
+    handout_text: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_questions_pack_order", "pack_id", "tour", "number"),)
+
+
+class QuestionImage(Base):
+    """A question's picture (a handout), kept in Postgres, with its VK attachment once sent."""
+
+    __tablename__ = "question_images"
+
+    question_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(50))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    vk_attachment: Mapped[str | None] = mapped_column(String(255))
 
 
 class Chat(Base):
@@ -192,7 +236,7 @@ class GameRound(Base):
         Integer, ForeignKey("questions.id", ondelete="SET NULL")
     )
     question_text: Mapped[str] = mapped_column(Text)
-    correct_answer: Mapped[str] = mapped_column(String(200))
+    correct_answer: Mapped[str] = mapped_column(Text)
     answerer_id: Mapped[int | None] = mapped_column(BigInteger)
     answer_text: Mapped[str | None] = mapped_column(Text)
     correct: Mapped[bool] = mapped_column(Boolean)

@@ -151,8 +151,16 @@ WITH last_played AS (
     WHERE g.peer_id = $1 AND r.question_id IS NOT NULL
     GROUP BY r.question_id
 )
-SELECT q.id, q.text, q.answer, q.alternatives, q.comment, q.rejected
-FROM questions q LEFT JOIN last_played lp ON lp.question_id = q.id
+SELECT q.id,
+       CASE WHEN q.handout_text IS NULL THEN q.text
+            ELSE q.text || E'\n\nРаздаточный материал: ' || q.handout_text END,
+       q.answer, q.alternatives, q.comment, q.rejected
+FROM questions q
+LEFT JOIN last_played lp ON lp.question_id = q.id
+LEFT JOIN packs p ON p.id = q.pack_id
+WHERE (q.pack_id IS NULL OR p.enabled)
+  -- A picture question needs its picture, which the game cannot send yet (issue #14).
+  AND NOT EXISTS (SELECT 1 FROM question_images i WHERE i.question_id = q.id)
 ORDER BY lp.last ASC NULLS FIRST, random()
 LIMIT $2
 """
