@@ -239,6 +239,19 @@ class RawQuestion:
     handout: list[str] = field(default_factory=list)  # separate handout fields (4s ``>``)
     strip: bool = False  # apply the 4s inline markup rules
 
+    def add(self, field_name: str, value: str, *, label: str, file: str, line: int) -> None:
+        """One field as a format names it: ``answer`` (once), ``accepted``, ``rejected``,
+        ``comment`` (lines joined), ``sources`` or ``authors``; ``label`` is how the format
+        writes it, for the error."""
+        if field_name == "answer":
+            if self.answer is not None:
+                raise PackError(file, f"a second {label} for the same question", line)
+            self.answer = value
+        elif field_name == "comment":
+            self.comment = f"{self.comment}\n{value}" if self.comment else value
+        else:
+            getattr(self, field_name).append(value)
+
 
 @dataclass
 class RawTour:

@@ -29,6 +29,17 @@ _ITEM = re.compile(r"^-(?:[ \t]+|$)")
 __all__ = ["parse_4s", "strip_markup"]
 
 
+# The markers of a question's own fields, and the field each fills (RawQuestion.add).
+_FIELDS = {
+    "!": "answer",
+    "=": "accepted",
+    "!=": "rejected",
+    "/": "comment",
+    "^": "sources",
+    "@": "authors",
+}
+
+
 def parse_4s(data: bytes | str, file: str) -> Pack:
     text = decode(data) if isinstance(data, bytes) else data
     fields: list[tuple[str, int, list[str]]] = []
@@ -93,20 +104,9 @@ def parse_4s(data: bytes | str, file: str) -> Pack:
             handouts.append(value)
         elif question is None:
             raise PackError(file, f"'{marker}' outside a question", lineno)
-        elif marker == "!":
-            if question.answer is not None:
-                raise PackError(file, "a second '!' (answer) for the same question", lineno)
-            question.answer = value
-        elif marker == "=":
-            question.accepted.append(value)
-        elif marker == "!=":
-            question.rejected.append(value)
-        elif marker == "/":
-            question.comment = f"{question.comment}\n{value}" if question.comment else value
-        elif marker == "^":
-            question.sources.append(value)
-        elif marker == "@":
-            question.authors.append(value)
+        elif marker in _FIELDS:
+            label = "'!' (answer)" if marker == "!" else f"'{marker}'"
+            question.add(_FIELDS[marker], value, label=label, file=file, line=lineno)
         else:  # ">"
             question.handout.append(value)
     if handouts:

@@ -29,6 +29,17 @@ _LABEL = re.compile(
 _UNKNOWN = re.compile(r"^[^\W\d_][\w .\-]{0,40}:\s*$")
 
 
+# The labels of a question's own fields, and the field each fills (RawQuestion.add).
+_FIELDS = {
+    "ответ": "answer",
+    "зачет": "accepted",
+    "незачет": "rejected",
+    "комментарий": "comment",
+    "источник": "sources",
+    "автор": "authors",
+}
+
+
 def _kind(label: str) -> str:
     label = label.lower().replace("ё", "е")
     for prefix in ("вопрос", "редактор", "источник", "автор", "турнир"):
@@ -96,18 +107,6 @@ def parse_txt(data: bytes | str, file: str) -> Pack:
                 if kind in {"источник", "автор", "комментарий"}:
                     continue  # a tour's or the pack's own: not a question's
                 raise PackError(file, f"'{kind.capitalize()}:' before any question", lineno)
-            if kind == "ответ":
-                if question.answer is not None:
-                    raise PackError(file, "a second 'Ответ:' for the same question", lineno)
-                question.answer = value
-            elif kind == "зачет":
-                question.accepted.append(value)
-            elif kind == "незачет":
-                question.rejected.append(value)
-            elif kind == "комментарий":
-                question.comment = f"{question.comment}\n{value}" if question.comment else value
-            elif kind == "источник":
-                question.sources.append(value)
-            else:
-                question.authors.append(value)
+            label = f"'{kind.capitalize()}:'"
+            question.add(_FIELDS[kind], value, label=label, file=file, line=lineno)
     return build_pack(file, title=title, editors=editors, date=date, info=info, tours=tours)
