@@ -456,3 +456,58 @@ class Overview(Schema):
 class Health(Schema):
     status = fields.String(required=True, validate=validate.OneOf(("ok", "degraded")))
     checks = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+
+
+# Packs ------------------------------------------------------------------------------------------
+
+
+class PackPath(Schema):
+    id = integer(1, MAX_INT32, required=True, description="pack id")
+
+
+class PackPatch(Schema):
+    """What an admin may change of an imported pack (only the fields sent)."""
+
+    enabled = fields.Boolean(metadata={"description": "whether games draw from it"})
+    title = text_field(500, description="its title")
+
+
+class Pack(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    editors = fields.List(fields.String(), required=True)
+    date = fields.String(required=True, allow_none=True, metadata={"description": "as written"})
+    tours = count()
+    questions = count()
+    enabled = fields.Boolean(required=True)
+
+
+class PackPage(Page):
+    items = fields.List(fields.Nested(Pack), required=True)
+
+
+class Handout(Schema):
+    text = fields.String(required=True, allow_none=True)
+    image = fields.Boolean(required=True, metadata={"description": "a picture comes with it"})
+
+
+class PackQuestion(Schema):
+    id = fields.Integer(required=True)
+    tour = fields.Integer(required=True)
+    number = fields.Integer(required=True)
+    text = fields.String(required=True)
+    answer = fields.String(required=True)
+    alternatives = fields.List(fields.String(), required=True, metadata={"description": "зачёт"})
+    rejected = fields.List(fields.String(), required=True, metadata={"description": "незачёт"})
+    comment = fields.String(required=True, allow_none=True)
+    sources = fields.List(fields.String(), required=True)
+    authors = fields.List(fields.String(), required=True)
+    handout = fields.Nested(Handout, required=True, allow_none=True)
+
+
+class PackDetail(Pack):
+    items = fields.List(
+        fields.Nested(PackQuestion),
+        required=True,
+        metadata={"description": "the pack's questions in their order (tour, number)"},
+    )
