@@ -3,6 +3,8 @@ queryable mirror, the lock-and-load of a chat with its game, one active game per
 
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import UTC, datetime
 
 import asyncpg
@@ -11,10 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.actions import SendMessage, SetTimer
 from app.bot.chat_tx import ChatTx
+from app.db.engine import create_sessionmaker
 from app.db.pool import Pool
 from app.game import events as ev
 from app.game import machine
-from app.game.model import GameSettings, Phase, deck_json, to_json
+from app.game.model import GameSettings, Phase, Question, deck_json, to_json
+from app.packs import load
+from app.packs.store import digest_of, import_pack
 from app.repositories import batch
 from app.repositories.batch import ChatWrites
 from tests.game_store import save_game
@@ -173,3 +178,38 @@ async def test_a_game_holding_its_questions_in_its_state_moves_them_on_its_next_
         chats, _ = await batch.lock_and_load(conn, [], [PEER])
     assert chats[PEER].game == joined
     assert chats[PEER].deck_stored
+
+
+PACK_4S = """### Кубок
+## Тур 1
+№ 1
+? Вопрос из пакета?
+! Ответ
+№ 2
+? (img pic.png) Что на картинке?
+! Картинка
+"""
+
+
+async def test_decks_draw_from_enabled_packs_and_leave_picture_questions_out(
+    db: AsyncEngine, pool: Pool
+) -> None:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("cup.4s", PACK_4S)
+        zipped.writestr("pic.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
+    data = archive.getvalue()
+    async with create_sessionmaker(db).begin() as session:
+        pack = await import_pack(session, load(data, "cup.zip"), digest_of(data))
+    assert (pack.questions, pack.pictures) == (2, 1)
+    total = await pool.fetchval("SELECT count(*) FROM questions")
+
+    def texts(deck: tuple[Question, ...]) -> set[str]:
+        return {question.text for question in deck}
+
+    drawn = texts(await batch.pick_deck(pool, PEER, total))
+    assert "Вопрос из пакета?" in drawn
+    assert not any("картинке" in text for text in drawn)  # cannot be shown yet
+    assert len(drawn) == total - 1
+    await pool.execute("UPDATE packs SET enabled = false")
+    assert "Вопрос из пакета?" not in texts(await batch.pick_deck(pool, PEER, total))
