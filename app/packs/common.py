@@ -259,6 +259,27 @@ class RawTour:
     questions: list[RawQuestion] = field(default_factory=list)
 
 
+@dataclass
+class RawPack:
+    """The pack's own fields as a line-based format (text export, 4s) reads them."""
+
+    title: str | None = None
+    date: str | None = None
+    editors: list[str] = field(default_factory=list)
+    info: list[str] = field(default_factory=list)
+    tours: list[RawTour] = field(default_factory=list)
+
+    def add(self, field_name: str, value: str) -> None:
+        """``title`` and ``date``: the first one counts; ``editors``, ``info``: each adds;
+        ``tour``: a new tour starts."""
+        if field_name == "tour":
+            self.tours.append(RawTour(value or None))
+        elif field_name in ("title", "date"):
+            setattr(self, field_name, getattr(self, field_name) or value)
+        else:
+            getattr(self, field_name).append(value)
+
+
 def _check_picture(file: str, where: str, name: str, line: int | None) -> str:
     if (
         not name

@@ -20,7 +20,15 @@ from __future__ import annotations
 
 import re
 
-from app.packs.common import RawQuestion, RawTour, build_pack, decode, join_lines, strip_markup
+from app.packs.common import (
+    RawPack,
+    RawQuestion,
+    RawTour,
+    build_pack,
+    decode,
+    join_lines,
+    strip_markup,
+)
 from app.packs.model import Pack, PackError
 
 _MARKER = re.compile(r"^(###LJ|###|##|#EDITOR|#DATE|#|№№|№|!=|!|=|\?|/|\^|@|>)(?:[ \t]+|$)(.*)$")
@@ -28,6 +36,9 @@ _ITEM = re.compile(r"^-(?:[ \t]+|$)")
 
 __all__ = ["parse_4s", "strip_markup"]
 
+
+# The markers of the pack's own fields, and the field each fills (RawPack.add).
+_PACK_FIELDS = {"##": "tour", "###": "title", "#DATE": "date", "#EDITOR": "editors", "#": "info"}
 
 # The markers of a question's own fields, and the field each fills (RawQuestion.add).
 _FIELDS = {
@@ -57,11 +68,8 @@ def parse_4s(data: bytes | str, file: str) -> Pack:
         else:
             fields[-1][2].append(line)
 
-    title: str | None = None
-    date: str | None = None
-    editors: list[str] = []
-    info: list[str] = []
-    tours: list[RawTour] = []
+    pack = RawPack()
+    tours = pack.tours
     question: RawQuestion | None = None
     pending: int | None = None
     counter = 0
@@ -87,17 +95,10 @@ def parse_4s(data: bytes | str, file: str) -> Pack:
                 else:
                     counter = int(digits) - 1
             question = None
-        elif marker == "##":
-            tours.append(RawTour(value or None))
-            question = None
-        elif marker == "###":
-            title = title or value
-        elif marker == "#DATE":
-            date = date or value
-        elif marker == "#EDITOR":
-            editors.append(value)
-        elif marker == "#":
-            info.append(value)
+        elif marker in _PACK_FIELDS:
+            pack.add(_PACK_FIELDS[marker], value)
+            if marker == "##":
+                question = None
         elif marker == "###LJ":
             continue
         elif marker == ">" and question is None:
@@ -112,5 +113,11 @@ def parse_4s(data: bytes | str, file: str) -> Pack:
     if handouts:
         raise PackError(file, "a '>' handout with no question after it")
     return build_pack(
-        file, title=title, editors=editors, date=date, info=info, tours=tours, strip=True
+        file,
+        title=pack.title,
+        editors=pack.editors,
+        date=pack.date,
+        info=pack.info,
+        tours=tours,
+        strip=True,
     )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from app.packs.common import RawQuestion, RawTour, build_pack, decode, join_lines
+from app.packs.common import RawPack, RawQuestion, RawTour, build_pack, decode, join_lines
 from app.packs.model import Pack, PackError
 
 _LABEL = re.compile(
@@ -28,6 +28,15 @@ _LABEL = re.compile(
 )
 _UNKNOWN = re.compile(r"^[^\W\d_][\w .\-]{0,40}:\s*$")
 
+
+# The labels of the pack's own fields, and the field each fills (RawPack.add).
+_PACK_FIELDS = {
+    "тур": "tour",
+    "чемпионат": "title",
+    "дата": "date",
+    "редактор": "editors",
+    "инфо": "info",
+}
 
 # The labels of a question's own fields, and the field each fills (RawQuestion.add).
 _FIELDS = {
@@ -50,11 +59,8 @@ def _kind(label: str) -> str:
 
 def parse_txt(data: bytes | str, file: str) -> Pack:
     text = decode(data) if isinstance(data, bytes) else data
-    title: str | None = None
-    date: str | None = None
-    editors: list[str] = []
-    info: list[str] = []
-    tours: list[RawTour] = []
+    pack = RawPack()
+    tours = pack.tours
     question: RawQuestion | None = None
 
     fields: list[tuple[str, str | None, int, list[str]]] = []  # kind, number, line, lines
@@ -91,17 +97,10 @@ def parse_txt(data: bytes | str, file: str) -> Pack:
                 tours.append(RawTour(None))
             question = RawQuestion(line=lineno, number=number, text=value)
             tours[-1].questions.append(question)
-        elif kind == "тур":
-            tours.append(RawTour(value or None))
-            question = None
-        elif kind == "чемпионат":
-            title = title or value
-        elif kind == "дата":
-            date = date or value
-        elif kind == "редактор":
-            editors.append(value)
-        elif kind == "инфо":
-            info.append(value)
+        elif kind in _PACK_FIELDS:
+            pack.add(_PACK_FIELDS[kind], value)
+            if kind == "тур":
+                question = None
         elif kind in {"ответ", "зачет", "незачет", "комментарий", "источник", "автор"}:
             if question is None:
                 if kind in {"источник", "автор", "комментарий"}:
@@ -109,4 +108,6 @@ def parse_txt(data: bytes | str, file: str) -> Pack:
                 raise PackError(file, f"'{kind.capitalize()}:' before any question", lineno)
             label = f"'{kind.capitalize()}:'"
             question.add(_FIELDS[kind], value, label=label, file=file, line=lineno)
-    return build_pack(file, title=title, editors=editors, date=date, info=info, tours=tours)
+    return build_pack(
+        file, title=pack.title, editors=pack.editors, date=pack.date, info=pack.info, tours=tours
+    )
