@@ -35,12 +35,16 @@ class SendMessage:
     ``report_shown``: once VK has taken the message, the shell feeds a
     :class:`~app.game.events.MessageShown` with the moment back to the game (a question's
     discussion clock starts when the players can read it, not when it was queued).
+
+    ``image_of``: attach this question's picture (the shell uploads it to VK once and reuses
+    the attachment; if it cannot, the text goes out with a line saying so).
     """
 
     text: str
     keyboard: Keyboard | None = None
     ref: str | None = None
     report_shown: bool = False
+    image_of: int | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class EditMessage:
     ref: str
     text: str
     keyboard: Keyboard | None = None
+    image_of: int | None = None  # keep the question's picture (VK drops what an edit omits)
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from app.actions import Action, CancelTimers, SetTimer
-from app.game.model import Game, Question
-from app.repositories import batch
+from app.game.model import Game
+from app.repositories import batch, decks
 from app.repositories.batch import ChatWrites, Connection, LockedChat
 
 
@@ -34,8 +34,26 @@ class ChatTx:
 
     # Reads and rare writes that need the database now ----------------------------------------
 
-    async def pick_deck(self, size: int) -> tuple[Question, ...]:
-        return await batch.pick_deck(self._conn, self.peer_id, size)
+    @property
+    def pinned_pack(self) -> int | None:
+        """The pack this chat plays in order (``/pack`` or the admin API), if any."""
+        value = self.settings.get("pack_id")
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    async def pick_deck(self, size: int) -> decks.Deck:
+        return await decks.pick_deck(self._conn, self.peer_id, size, self.pinned_pack)
+
+    async def pin_pack(self, pack_id: int | None) -> None:
+        await decks.pin_pack(self._conn, self.peer_id, pack_id)
+        if pack_id is None:
+            self.settings = {k: v for k, v in self.settings.items() if k != "pack_id"}
+        else:
+            self.settings = {**self.settings, "pack_id": pack_id}
+
+    @property
+    def conn(self) -> Connection:
+        """The batch's connection, for a router's rare reads inside the transaction."""
+        return self._conn
 
     async def create_game(self) -> int:
         game_id = await batch.create_game(self._conn, self.peer_id)

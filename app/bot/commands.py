@@ -12,6 +12,7 @@ class Command(Enum):
     START = "start"
     STOP = "stop"
     INFO = "info"
+    PACK = "pack"
 
 
 # In chats VK prefixes a message addressed to the bot with "[club123|@name]" or "[club123|Name],".
@@ -37,11 +38,20 @@ _ALIASES: dict[str, Command] = {
     "/info": Command.INFO,
     "/инфо": Command.INFO,
     "инфо": Command.INFO,
+    "/pack": Command.PACK,
+    "/пакет": Command.PACK,
+    "пакет": Command.PACK,
 }
 
 
 def strip_mention(text: str) -> str:
     return _MENTION.sub("", text, count=1).strip()
+
+
+def command_argument(text: str) -> str:
+    """What follows the command word ("random" in "/pack random"), lowercased and trimmed."""
+    words = strip_mention(text).split(maxsplit=1)
+    return words[1].strip().lower() if len(words) > 1 else ""
 
 
 def parse_command(text: str) -> Command | None:

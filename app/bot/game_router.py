@@ -143,10 +143,13 @@ class GameRouter:
             return await self.apply(chat, ev.StartRequested(user_id), now, [])
         settings = config.effective(self._defaults, chat.settings)
         deck = await chat.pick_deck(settings.rounds)
-        if not deck:
+        if not deck.questions:
             return [SendMessage(texts.no_questions())]
         game_id = await chat.create_game()
-        game, actions = machine.open_lobby(game_id, settings, deck, random.getrandbits(32), now)
+        seed = random.getrandbits(32)
+        game, actions = machine.open_lobby(
+            game_id, settings, deck.questions, seed, now, pack_title=deck.pack_title
+        )
         chat.set_active_game(game)
         chat.save(game)
         return actions

@@ -27,6 +27,7 @@ from app.bot.consumer import UpdateConsumer
 from app.bot.game_router import GameRouter
 from app.bot.housekeeping import run_housekeeping
 from app.bot.names import NameResolver
+from app.bot.pack_router import PackRouter
 from app.bot.router import FallbackRouter, HelpRouter, Router
 from app.bot.sender import OutboxSender
 from app.bot.timers import TimerRunner
@@ -69,7 +70,12 @@ class Bot:
         self.sender = OutboxSender(
             pool, vk, on_peer_lost=self.peer_lost, on_shown=self.message_shown
         )
-        routers: list[Router] = [HelpRouter(settings.group_id), self.game, FallbackRouter()]
+        routers: list[Router] = [
+            HelpRouter(settings.group_id),
+            PackRouter(),
+            self.game,
+            FallbackRouter(),
+        ]
         self.applier = Applier(pool, routers, self.game, self.after_commit)
         self.batcher: Batcher[Work, str] = Batcher(
             self.applier, max_batch=MAX_BATCH, max_concurrent=MAX_CONCURRENT_BATCHES

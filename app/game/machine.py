@@ -69,6 +69,15 @@ def pick_keyboard(game: Game) -> Keyboard:
     return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
 
 
+def _image_of(game: Game) -> int | None:
+    """The current question's id when it has a picture: its messages carry the picture."""
+    return game.question.id if game.question.image else None
+
+
+def _question_edit(game: Game, text: str, keyboard: Keyboard) -> EditMessage:
+    return EditMessage(question_ref(game), text, keyboard, image_of=_image_of(game))
+
+
 def _timer(game: Game, name: str, due: datetime) -> SetTimer:
     return SetTimer(name=name, due=due, token=game.timer_token)
 
@@ -82,8 +91,10 @@ def open_lobby(
     questions: tuple[Question, ...],
     seed: int,
     now: datetime,
+    pack_title: str | None = None,
 ) -> Decision:
-    """A new game in the lobby phase. ``questions`` is the deck chosen by the shell."""
+    """A new game in the lobby phase. ``questions`` is the deck chosen by the shell (from the
+    pack the chat pinned, named by ``pack_title``, or at random)."""
     deadline = now + timedelta(seconds=settings.lobby_seconds)
     game = Game(
         id=game_id,
@@ -94,6 +105,7 @@ def open_lobby(
         created_at=now,
         seq=1,
         deadline=deadline,
+        pack_title=pack_title,
     )
     return game, [
         CancelTimers(),
@@ -217,7 +229,7 @@ def _timer_fired(game: Game, event: ev.TimerFired, now: datetime) -> Decision:
         case (Phase.DISCUSSION, ev.DISCUSSION_WARN) if not game.warned:
             game = replace(game, warned=True)
             text = texts.question(game, warned=True)
-            return game, [EditMessage(question_ref(game), text, early_keyboard())]
+            return game, [_question_edit(game, text, early_keyboard())]
         case (Phase.DISCUSSION, ev.DISCUSSION_END):
             return _end_discussion(game, now)
         case (Phase.PICK, ev.PICK_END):
@@ -281,7 +293,11 @@ def _start_round(game: Game, number: int, now: datetime) -> Decision:
         warned=False,
     )
     question = SendMessage(
-        texts.question(game), early_keyboard(), ref=question_ref(game), report_shown=True
+        texts.question(game),
+        early_keyboard(),
+        ref=question_ref(game),
+        report_shown=True,
+        image_of=_image_of(game),
     )
     return game, [CancelTimers(), question, *_discussion_timers(game)]
 
@@ -297,7 +313,7 @@ def _discussion_timers(game: Game) -> list[Action]:
 
 
 def _end_discussion(game: Game, now: datetime) -> Decision:
-    close = EditMessage(question_ref(game), texts.question(game, closed=True), NO_BUTTONS)
+    close = _question_edit(game, texts.question(game, closed=True), NO_BUTTONS)
     if len(game.players) == 1:
         assert game.captain_id is not None
         game, actions = _start_answer(game, game.captain_id, now)
@@ -370,8 +386,7 @@ def _closing_edit(game: Game) -> list[Action]:
     if game.phase is Phase.LOBBY:
         return [EditMessage(lobby_ref(game), texts.lobby_closed(game), NO_BUTTONS)]
     if game.phase is Phase.DISCUSSION:
-        text = texts.question(game, closed=True)
-        return [EditMessage(question_ref(game), text, NO_BUTTONS)]
+        return [_question_edit(game, texts.question(game, closed=True), NO_BUTTONS)]
     if game.phase is Phase.PICK:
         return [EditMessage(pick_ref(game), texts.pick(game), NO_BUTTONS)]
     return []

@@ -50,6 +50,13 @@ class Question:
     comment: str | None = None
     # The незачёт list: answers the author refuses even where the judge's rules would accept.
     rejected: tuple[str, ...] = ()
+    # A handout: a text shown with the question, and whether a picture goes with it (the shell
+    # attaches the question's picture, which stays in the database: the state keeps a flag).
+    handout: str | None = None
+    image: bool = False
+    # Credited in the verdict.
+    authors: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
 
     @property
     def accepted(self) -> tuple[str, ...]:
@@ -99,6 +106,8 @@ class Game:
     results: tuple[RoundResult, ...] = ()
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    # The pack the chat pinned (its title, for the lobby); None: questions drawn at random.
+    pack_title: str | None = None
 
     @property
     def rounds_total(self) -> int:
@@ -167,22 +176,49 @@ def state_json(game: Game) -> dict[str, Any]:
         ],
         "started_at": _iso(game.started_at),
         "finished_at": _iso(game.finished_at),
+        "pack_title": game.pack_title,
     }
+
+
+def question_json(q: Question) -> dict[str, Any]:
+    """One question of a deck as JSON (the optional fields only when set: decks stay small)."""
+    data: dict[str, Any] = {
+        "id": q.id,
+        "text": q.text,
+        "answer": q.answer,
+        "alternatives": list(q.alternatives),
+        "comment": q.comment,
+        "rejected": list(q.rejected),
+    }
+    if q.handout is not None:
+        data["handout"] = q.handout
+    if q.image:
+        data["image"] = True
+    if q.authors:
+        data["authors"] = list(q.authors)
+    if q.sources:
+        data["sources"] = list(q.sources)
+    return data
+
+
+def question_from_json(q: dict[str, Any]) -> Question:
+    return Question(
+        id=q["id"],
+        text=q["text"],
+        answer=q["answer"],
+        alternatives=tuple(q.get("alternatives") or ()),
+        comment=q.get("comment"),
+        rejected=tuple(q.get("rejected") or ()),
+        handout=q.get("handout"),
+        image=bool(q.get("image", False)),
+        authors=tuple(q.get("authors") or ()),
+        sources=tuple(q.get("sources") or ()),
+    )
 
 
 def deck_json(game: Game) -> list[dict[str, Any]]:
     """The game's questions as JSON: written once, when the game is created."""
-    return [
-        {
-            "id": q.id,
-            "text": q.text,
-            "answer": q.answer,
-            "alternatives": list(q.alternatives),
-            "comment": q.comment,
-            "rejected": list(q.rejected),
-        }
-        for q in game.questions
-    ]
+    return [question_json(q) for q in game.questions]
 
 
 def to_json(game: Game) -> dict[str, Any]:
@@ -201,15 +237,7 @@ def from_json(data: dict[str, Any], deck: list[dict[str, Any]] | None = None) ->
         phase=Phase(data["phase"]),
         settings=GameSettings(**data["settings"]),
         questions=tuple(
-            Question(
-                id=q["id"],
-                text=q["text"],
-                answer=q["answer"],
-                alternatives=tuple(q.get("alternatives") or ()),
-                comment=q.get("comment"),
-                rejected=tuple(q.get("rejected") or ()),
-            )
-            for q in (deck if deck is not None else data["questions"])
+            question_from_json(q) for q in (deck if deck is not None else data["questions"])
         ),
         seed=data["seed"],
         created_at=datetime.fromisoformat(data["created_at"]),
@@ -239,6 +267,7 @@ def from_json(data: dict[str, Any], deck: list[dict[str, Any]] | None = None) ->
         ),
         started_at=_dt(data.get("started_at")),
         finished_at=_dt(data.get("finished_at")),
+        pack_title=data.get("pack_title"),
     )
 
 
@@ -252,6 +281,8 @@ __all__ = [
     "RoundResult",
     "deck_json",
     "from_json",
+    "question_from_json",
+    "question_json",
     "state_json",
     "to_json",
 ]

@@ -58,10 +58,12 @@ def player_list(game: Game) -> str:
 
 
 def lobby(game: Game) -> str:
+    pack = f"Пакет: «{game.pack_title}».\n" if game.pack_title else ""
     return (
         "Собираем команду знатоков!\n"
         f"Нажмите «Играю», чтобы присоединиться. Игра: {game.rounds_total} "
         f"{plural(game.rounds_total, 'вопрос', 'вопроса', 'вопросов')}.\n"
+        f"{pack}"
         f"Любой игрок может нажать «Начать игру»; через {game.settings.lobby_seconds} с "
         "игра начнётся сама.\n\n"
         f"В команде ({len(game.players)}): {player_list(game)}"
@@ -86,9 +88,12 @@ def captain(game: Game) -> str:
 
 def question(game: Game, *, warned: bool = False, closed: bool = False) -> str:
     settings = game.settings
+    q = game.question
+    handout = f"Раздаточный материал:\n{q.handout}\n\n" if q.handout else ""
     text = (
         f"Раунд {game.round} из {game.rounds_total}.\n\n"
-        f"Вопрос: {game.question.text}\n\n"
+        f"{handout}"
+        f"Вопрос: {q.text}\n\n"
         f"На обсуждение {settings.discussion_seconds} с. Капитан "
         f"({game.name_of(game.captain_id)}) может нажать «Досрочный ответ»."
     )
@@ -132,10 +137,31 @@ def verdict(game: Game, correct: bool, given: str | None) -> str:
     lines = [head, f"Правильный ответ: {q.answer}."]
     if q.comment:
         lines.append(f"Комментарий: {q.comment}")
+    lines.extend(credits(game))
     lines.append(f"Счёт: {score(game)}.")
     if game.round < game.rounds_total and game.settings.pause_seconds > 0:
         lines.append(f"Следующий вопрос через {game.settings.pause_seconds} с.")
     return "\n".join(lines)
+
+
+# Sources can be long lists of links: the verdict names the first few.
+MAX_SOURCES_SHOWN = 3
+
+
+def credits(game: Game) -> list[str]:
+    """The question's author(s) and, when the pack gives them, its sources."""
+    q = game.question
+    lines = []
+    if q.authors:
+        label = "Автор" if len(q.authors) == 1 else "Авторы"
+        lines.append(f"{label}: {', '.join(q.authors)}.")
+    if q.sources:
+        shown = q.sources[:MAX_SOURCES_SHOWN]
+        more = len(q.sources) - len(shown)
+        tail = f" (и ещё {more})" if more else ""
+        label = "Источник" if len(q.sources) == 1 else "Источники"
+        lines.append(f"{label}: {'; '.join(shown)}{tail}")
+    return lines
 
 
 def winner(game: Game) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 
 from app.actions import MessageAction, SetTimer
 from app.game.model import Game, Question, deck_json, from_json, state_json
+from app.repositories import decks
 from app.repositories.games import status_of
 from app.repositories.outbox import OutboxRow, row_values
 from app.repositories.timers import DueTimer
@@ -144,42 +145,9 @@ async def create_game(conn: Connection, peer_id: int) -> int:
     return int(await conn.fetchval("INSERT INTO games (peer_id) VALUES ($1) RETURNING id", peer_id))
 
 
-_PICK_DECK = """
-WITH last_played AS (
-    SELECT r.question_id, max(r.started_at) AS last
-    FROM game_rounds r JOIN games g ON g.id = r.game_id
-    WHERE g.peer_id = $1 AND r.question_id IS NOT NULL
-    GROUP BY r.question_id
-)
-SELECT q.id,
-       CASE WHEN q.handout_text IS NULL THEN q.text
-            ELSE q.text || E'\n\nРаздаточный материал: ' || q.handout_text END,
-       q.answer, q.alternatives, q.comment, q.rejected
-FROM questions q
-LEFT JOIN last_played lp ON lp.question_id = q.id
-LEFT JOIN packs p ON p.id = q.pack_id
-WHERE (q.pack_id IS NULL OR p.enabled)
-  -- A picture question needs its picture, which the game cannot send yet (issue #14).
-  AND NOT EXISTS (SELECT 1 FROM question_images i WHERE i.question_id = q.id)
-ORDER BY lp.last ASC NULLS FIRST, random()
-LIMIT $2
-"""
-
-
 async def pick_deck(conn: Connection, peer_id: int, size: int) -> tuple[Question, ...]:
-    """``size`` questions for a chat: never-played ones first (random), then the stalest."""
-    rows = await conn.fetch(_PICK_DECK, peer_id, size)
-    return tuple(
-        Question(
-            id=r[0],
-            text=r[1],
-            answer=r[2],
-            alternatives=tuple(r[3] or ()),
-            comment=r[4],
-            rejected=tuple(r[5] or ()),
-        )
-        for r in rows
-    )
+    """``size`` random questions for a chat (see :mod:`app.repositories.decks`)."""
+    return await decks.random_deck(conn, peer_id, size)
 
 
 async def last_over(conn: Connection, peer_id: int) -> Game | None:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from app.actions import EditMessage, MessageAction, SendMessage
 from app.db.models import Outbox
 from app.vk.keyboard import render
+from app.vk.limits import clip_message
 
 Executor = AsyncSession | AsyncConnection
 Connection = Any  # an asyncpg connection or pool (asyncpg ships no type information)
@@ -42,13 +43,18 @@ def row_values(peer_id: int, action: MessageAction) -> tuple[Any, ...]:
     """(peer_id, method, params, ref) of the outbox row for an action."""
     params: dict[str, Any]
     if isinstance(action, SendMessage):
-        params = {"text": action.text, "keyboard": render(action.keyboard)}
+        params = {"text": clip_message(action.text), "keyboard": render(action.keyboard)}
         if action.report_shown:
             params["report_shown"] = True
+        if action.image_of is not None:
+            params["image_of"] = action.image_of
         return peer_id, SEND, params, action.ref
     if isinstance(action, EditMessage):
         keyboard = render(action.keyboard)
-        params = {"target_ref": action.ref, "text": action.text, "keyboard": keyboard}
+        text = clip_message(action.text)
+        params = {"target_ref": action.ref, "text": text, "keyboard": keyboard}
+        if action.image_of is not None:
+            params["image_of"] = action.image_of
         return peer_id, EDIT, params, None
     params = {"callback_id": action.callback_id, "user_id": action.user_id, "text": action.text}
     return peer_id, ANSWER, params, None

@@ -191,7 +191,7 @@ PACK_4S = """### Кубок
 """
 
 
-async def test_decks_draw_from_enabled_packs_and_leave_picture_questions_out(
+async def test_decks_draw_from_enabled_packs_pictures_included(
     db: AsyncEngine, pool: Pool
 ) -> None:
     archive = io.BytesIO()
@@ -207,9 +207,11 @@ async def test_decks_draw_from_enabled_packs_and_leave_picture_questions_out(
     def texts(deck: tuple[Question, ...]) -> set[str]:
         return {question.text for question in deck}
 
-    drawn = texts(await batch.pick_deck(pool, PEER, total))
+    deck = await batch.pick_deck(pool, PEER, total)
+    drawn = texts(deck)
     assert "Вопрос из пакета?" in drawn
-    assert not any("картинке" in text for text in drawn)  # cannot be shown yet
-    assert len(drawn) == total - 1
+    assert len(drawn) == total
+    (picture,) = [q for q in deck if q.image]
+    assert picture.text == "Что на картинке?"
     await pool.execute("UPDATE packs SET enabled = false")
     assert "Вопрос из пакета?" not in texts(await batch.pick_deck(pool, PEER, total))

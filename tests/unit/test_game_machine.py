@@ -1616,3 +1616,67 @@ else:
     test_random_events_property = pytest.mark.skip(
         reason="hypothesis is not installed; the seeded random walks check the same invariants"
     )(random_events_property)
+
+
+# Pack questions: handouts, pictures, credits, the pack's name -----------------------------------
+
+PACK_DECK = (
+    Question(
+        21,
+        "Что изображено на рисунке?",
+        "Кот",
+        handout="Мяу.",
+        image=True,
+        authors=("Анна Авторова",),
+        sources=("Книга 1", "Книга 2", "Книга 3", "Книга 4"),
+    ),
+    Question(22, "Без картинки?", "Да", authors=("Борис Б.", "Вера В.")),
+)
+
+
+def test_a_picture_question_asks_for_its_picture_on_the_question_and_every_edit() -> None:
+    game = drive(Phase.DISCUSSION, questions=PACK_DECK)
+    game, actions = play(game, fire(game, ev.DISCUSSION_WARN), fire(game, ev.DISCUSSION_END))
+    edits = [a for a in of_type(actions, EditMessage) if a.ref == question_ref(game)]
+    assert len(edits) == 2
+    assert all(edit.image_of == 21 for edit in edits)
+
+    _, start = play(drive(Phase.LOBBY, questions=PACK_DECK), begin(ALICE))
+    (question,) = [a for a in of_type(start, SendMessage) if a.ref == question_ref(game)]
+    assert question.image_of == 21
+    assert "Раздаточный материал:\nМяу.\n\nВопрос: Что изображено на рисунке?" in question.text
+
+
+def test_stopping_during_a_picture_question_keeps_the_picture_in_the_closing_edit() -> None:
+    game = drive(Phase.DISCUSSION, questions=PACK_DECK)
+    _, actions = play(game, ev.StopRequested(ALICE))
+    (edit,) = [a for a in of_type(actions, EditMessage) if a.ref == question_ref(game)]
+    assert edit.image_of == 21
+
+
+def test_a_question_without_a_picture_asks_for_none() -> None:
+    _, start = play(drive(Phase.LOBBY), begin(ALICE))
+    assert all(a.image_of is None for a in of_type(start, SendMessage))
+    assert all(a.image_of is None for a in of_type(start, EditMessage))
+
+
+def test_the_verdict_credits_the_authors_and_the_first_sources() -> None:
+    game = drive(Phase.ANSWER, questions=PACK_DECK)
+    game, actions = play(game, say(answerer(game), "кот"))
+    verdict = of_type(actions, SendMessage)[0].text
+    assert "Автор: Анна Авторова." in verdict
+    assert "Источники: Книга 1; Книга 2; Книга 3 (и ещё 1)" in verdict
+    game, _ = play(game, fire(game, ev.PAUSE_END), early(captain(game)))
+    if game.phase is Phase.PICK:
+        game, _ = play(game, pick(captain(game), captain(game)))
+    _, actions = play(game, say(answerer(game), "нет"))
+    verdict = of_type(actions, SendMessage)[0].text
+    assert "Авторы: Борис Б., Вера В." in verdict
+    assert "Источник" not in verdict
+
+
+def test_the_lobby_names_a_pinned_pack() -> None:
+    game, actions = open_lobby(GAME_ID, SETTINGS, PACK_DECK, SEED, NOW, pack_title="Кубок")
+    assert game.pack_title == "Кубок"
+    assert "Пакет: «Кубок»." in of_type(actions, SendMessage)[0].text
+    assert "Пакет" not in texts.lobby(new_lobby())

@@ -20,6 +20,8 @@ from app.game.model import (
     RoundResult,
     deck_json,
     from_json,
+    question_from_json,
+    question_json,
     state_json,
     to_json,
 )
@@ -36,6 +38,10 @@ QUESTIONS = (
         ("Paris", "Paris, France"),
         "Город на Сене.",
         rejected=("Франция",),
+        handout="Карта: «Лютеция»",
+        image=True,
+        authors=("Иван Иванов", "Пётр Петров"),
+        sources=("https://ru.wikipedia.org/wiki/Париж",),
     ),
     Question(12, "Автор «Евгения Онегина»?", "Пушкин"),
     Question(13, "Год Бородинского сражения?", "1812", comment="Отечественная война."),
@@ -70,6 +76,7 @@ def rich_game() -> Game:
         ),
         started_at=started,
         finished_at=None,
+        pack_title="Кубок «Знатоков» — 2026",
     )
 
 
@@ -148,6 +155,15 @@ def test_every_field_is_serialised() -> None:
     assert set(state_json(game)["settings"]) == {
         field.name for field in dataclasses.fields(GameSettings)
     }
+
+
+def test_a_plain_question_keeps_its_json_small_and_old_decks_still_load() -> None:
+    """The optional fields are written only when set; a deck stored before them reads back."""
+    plain = QUESTIONS[1]
+    (data,) = deck_json(dataclasses.replace(rich_game(), questions=(plain,)))
+    assert set(data) == {"id", "text", "answer", "alternatives", "comment", "rejected"}
+    assert question_from_json(data) == plain
+    assert question_json(QUESTIONS[0])["image"] is True
 
 
 def test_json_is_plain() -> None:
