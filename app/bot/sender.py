@@ -18,6 +18,10 @@ VK's per-token budget (20 requests/s) is the physical limit, so the sender spend
   sent meanwhile is sent again.
 * **Recorded in one statement per request.** The row id is the random_id of messages.send: a
   retry after a crash is de-duplicated by VK.
+* **Pictures never hold up other chats.** A question with a picture waits for its attachment
+  (:mod:`app.bot.pictures`: uploaded once, reused) in its own task while the other chats'
+  rows go on; if VK refuses a stored attachment the picture is uploaded again once, and a
+  picture that cannot be uploaded leaves the question to go out with a line saying so.
 * **It tells when VK took a message** that asked for it (``report_shown``: a round's
   question), so the game can start the discussion's clock then. Only for a first attempt of a
   row handed over by this process: a re-send after a crash or a retry says nothing about when
@@ -39,6 +43,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app import metrics
+from app.bot.pictures import Pictures
+from app.bot.texts import PICTURE_MISSING
 from app.db.pool import Pool
 from app.failpoints import failpoint
 from app.loops import run_every, wait_any
@@ -53,7 +59,13 @@ from app.vk.client import (
     parse_sent_message,
     send_message_call,
 )
-from app.vk.errors import VKAPIError, VKAuthError, VKError, VKPeerUnavailableError
+from app.vk.errors import (
+    VKAPIError,
+    VKAuthError,
+    VKError,
+    VKInvalidRequestError,
+    VKPeerUnavailableError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +122,7 @@ class OutboxSender:
         unlock_idle: float = UNLOCK_IDLE,
         on_peer_lost: PeerLost | None = None,
         on_shown: Shown | None = None,
+        pictures: Pictures | None = None,
     ) -> None:
         self._pool = pool
         self._vk = vk
@@ -128,6 +141,11 @@ class OutboxSender:
         self._kick = asyncio.Event()
         self._on_peer_lost = on_peer_lost
         self._on_shown = on_shown
+        self.pictures = pictures or Pictures(pool, vk)
+        # Per send row that carries a picture: its attachment ("" once it could not be had).
+        self._attachments: dict[int, str] = {}
+        self._reuploaded: set[int] = set()  # rows whose picture VK refused once already
+        self._fetching: set[asyncio.Task[None]] = set()
         self.requests = 0
         self.calls = 0
 
@@ -149,7 +167,7 @@ class OutboxSender:
         self._kick.set()
 
     def idle(self) -> bool:
-        return not self._ready and not self._in_flight and not self._reload
+        return not self._ready and not self._in_flight and not self._reload and not self._fetching
 
     def _mark_ready(self, peer_id: int, chat: _Chat) -> None:
         if not chat.busy and chat.rows:
@@ -165,7 +183,10 @@ class OutboxSender:
             await self._dispatch(stop, grace)
         finally:
             sweeper.cancel()
-            await asyncio.gather(sweeper, *self._in_flight, return_exceptions=True)
+            for task in self._fetching:
+                task.cancel()
+            await asyncio.gather(sweeper, *self._in_flight, *self._fetching, return_exceptions=True)
+            await self.pictures.close()
             await self._close_lock_conn()
 
     async def _sweep(self) -> None:
@@ -261,6 +282,9 @@ class OutboxSender:
             if row.next_attempt_at > now:
                 self._ready.pop(peer_id, None)  # waits for its retry; the sweep brings it back
                 continue
+            if self._needs_picture(row):
+                self._fetch_picture(peer_id, chat, row)
+                continue
             batch.append(await self._item(row, fresh=added > 0 and row.attempts == 0))
             chat.busy = True
             self._ready.pop(peer_id, None)
@@ -294,13 +318,75 @@ class OutboxSender:
             del self._chats[peer_id]
 
     async def _item(self, row: OutboxRow, *, fresh: bool) -> Item:
+        image_of = row.params.get("image_of")
         if row.method != outbox.EDIT:
-            return Item(row, _prepare(row), fresh)
+            attachment = self._attachments.get(row.id) if image_of is not None else None
+            return Item(row, _prepare(row, attachment), fresh)
         target = row.params["target_ref"]
         cmid = self._cmids.get((row.peer_id, target))
         if cmid is None:
             cmid = await outbox.cmid_for_ref(self._pool, row.peer_id, target)
-        return Item(row, None if cmid is None else _edit(row, cmid))
+        if cmid is None:
+            return Item(row, None)
+        # An edit keeps the picture the message went out with (VK drops what it omits); it
+        # never uploads: without a stored attachment the text says the picture is missing.
+        attachment = await self.pictures.lookup(image_of) if image_of is not None else None
+        return Item(row, _edit(row, cmid, attachment))
+
+    # Pictures -------------------------------------------------------------------------------
+
+    def _needs_picture(self, row: OutboxRow) -> bool:
+        return (
+            row.method == outbox.SEND
+            and row.params.get("image_of") is not None
+            and row.id not in self._attachments
+        )
+
+    def _fetch_picture(self, peer_id: int, chat: _Chat, row: OutboxRow) -> None:
+        """Get the row's attachment in a task of its own; the chat waits, the others go on."""
+        chat.busy = True
+        self._ready.pop(peer_id, None)
+        task = asyncio.create_task(self._picture_for(peer_id, row), name=f"picture-{row.id}")
+        self._fetching.add(task)
+        task.add_done_callback(self._fetching.discard)
+
+    async def _picture_for(self, peer_id: int, row: OutboxRow) -> None:
+        try:
+            attachment = await self.pictures.resolve(int(row.params["image_of"]))
+        except Exception:
+            log.exception("picture lookup failed", extra={"peer_id": peer_id, "outbox_id": row.id})
+            attachment = None
+        self._attachments[row.id] = attachment or ""
+        chat = self._chats.get(peer_id)
+        if chat is not None:
+            chat.busy = False
+            self._mark_ready(peer_id, chat)
+        self._kick.set()
+
+    async def _picture_refused(self, conn: Any, row: OutboxRow, exc: VKError) -> bool:
+        """VK refused a send that carried a picture: upload it again once, then send without
+        it. True when the row is queued again at once (so it is not a failure)."""
+        attachment = self._attachments.get(row.id)
+        if not isinstance(exc, VKInvalidRequestError) or not attachment:
+            return False
+        log.warning(
+            "VK refused the picture %s (%s)", attachment, exc, extra={"peer_id": row.peer_id}
+        )
+        if row.id in self._reuploaded:
+            self._attachments[row.id] = ""  # refused twice: the text goes alone
+        else:
+            self._reuploaded.add(row.id)
+            del self._attachments[row.id]
+            await self.pictures.refused(int(row.params["image_of"]), attachment)
+        due = datetime.now(UTC)
+        await outbox.record_retry(conn, row.id, str(exc), due)
+        chat = self._chats.get(row.peer_id)
+        if chat is not None and row.id in chat.rows:
+            again = OutboxRow(
+                row.id, row.peer_id, row.method, row.params, row.ref, row.attempts + 1, due
+            )
+            chat.rows[row.id] = (again, chat.rows[row.id][1])
+        return True
 
     async def _unlock_idle_chats(self) -> None:
         cutoff = time.monotonic() - self._unlock_idle
@@ -415,6 +501,8 @@ class OutboxSender:
         return dead, shown
 
     def _forget(self, row: OutboxRow) -> None:
+        self._attachments.pop(row.id, None)
+        self._reuploaded.discard(row.id)
         chat = self._chats.get(row.peer_id)
         if chat is not None:
             chat.rows.pop(row.id, None)
@@ -429,6 +517,8 @@ class OutboxSender:
     async def _failed(self, conn: Any, row: OutboxRow, exc: VKError) -> bool:
         """Record a failed call; True when the whole chat is unreachable."""
         extra = {"peer_id": row.peer_id, "outbox_id": row.id}
+        if await self._picture_refused(conn, row, exc):
+            return False
         if isinstance(exc, VKPeerUnavailableError):
             dropped = await outbox.fail_peer(conn, row.peer_id, str(exc))
             log.warning("chat unavailable (%s); dropped %d queued calls", exc, dropped, extra=extra)
@@ -454,11 +544,24 @@ class OutboxSender:
         return False
 
 
-def _prepare(row: OutboxRow) -> Call:
+def _with_picture(params: dict[str, Any], attachment: str | None) -> tuple[str, str | None]:
+    """The text and attachment of a message; a picture that is missing is said in the text."""
+    text: str = params["text"]
+    if params.get("image_of") is not None and not attachment:
+        return f"{text}\n\n{PICTURE_MISSING}", None
+    return text, attachment
+
+
+def _prepare(row: OutboxRow, attachment: str | None = None) -> Call:
     params = row.params
     if row.method == outbox.SEND:
+        text, attachment = _with_picture(params, attachment)
         return send_message_call(
-            row.peer_id, params["text"], random_id=row.id, keyboard=params.get("keyboard")
+            row.peer_id,
+            text,
+            random_id=row.id,
+            keyboard=params.get("keyboard"),
+            attachment=attachment,
         )
     if row.method == outbox.ANSWER:
         return event_answer_call(
@@ -467,6 +570,9 @@ def _prepare(row: OutboxRow) -> Call:
     raise ValueError(f"unknown outbox method {row.method}")
 
 
-def _edit(row: OutboxRow, cmid: int) -> Call:
+def _edit(row: OutboxRow, cmid: int, attachment: str | None = None) -> Call:
     params = row.params
-    return edit_message_call(row.peer_id, cmid, params["text"], keyboard=params.get("keyboard"))
+    text, attachment = _with_picture(params, attachment)
+    return edit_message_call(
+        row.peer_id, cmid, text, keyboard=params.get("keyboard"), attachment=attachment
+    )

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import aiohttp
-import pytest
-from aiohttp.test_utils import TestServer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -21,73 +17,7 @@ from app.db.pool import Pool
 from app.repositories import batch, outbox
 from app.repositories.batch import ChatWrites
 from tests.helpers import emulator_vk, wait_until
-from vk_emulator.config import EmulatorConfig
-from vk_emulator.control_client import ControlClient
-from vk_emulator.server import create_app
-
-TOKEN = "sender-token"
-
-
-@dataclass
-class Rig:
-    sender: OutboxSender
-    control: ControlClient
-    stop: asyncio.Event
-    task: asyncio.Task[None]
-    api_url: str
-    shown: list[tuple[int, str, datetime]]
-
-
-@pytest.fixture
-async def rig(db: AsyncEngine, pool: Pool) -> AsyncIterator[Rig]:
-    server = TestServer(create_app(EmulatorConfig(group_id=1, token=TOKEN)))
-    await server.start_server()
-    async with aiohttp.ClientSession() as http:
-        vk = emulator_vk(http, str(server.make_url("/method")), TOKEN)
-        shown: list[tuple[int, str, datetime]] = []
-        sender = OutboxSender(
-            pool,
-            vk,
-            sweep_interval=0.2,
-            on_shown=lambda peer_id, ref, at: shown.append((peer_id, ref, at)),
-        )
-        stop = asyncio.Event()
-        task = asyncio.create_task(sender.run(stop))
-        control = ControlClient(str(server.make_url("/")))
-        yield Rig(sender, control, stop, task, str(server.make_url("/method")), shown)
-        stop.set()
-        await task
-        await control.close()
-    await server.close()
-
-
-async def queue(db: AsyncEngine, peer_id: int, actions: list[object]) -> None:
-    async with create_sessionmaker(db).begin() as session:
-        await outbox.add(session, peer_id, actions)  # type: ignore[arg-type]
-
-
-async def settled(db: AsyncEngine) -> None:
-    """Wait until the sender recorded an outcome for every row (sent or failed)."""
-
-    async def nothing_pending() -> bool:
-        async with db.connect() as conn:
-            return not await conn.scalar(
-                text("SELECT count(*) FROM outbox WHERE status = 'pending'")
-            )
-
-    await wait_until(nothing_pending, what="every outbox row sent or failed")
-
-
-async def wait_delivered(rig: Rig, count: int) -> list[dict[str, object]]:
-    seen: list[dict[str, object]] = []
-
-    def delivered(entry: dict[str, object]) -> bool:
-        if entry["kind"] in ("bot_message", "bot_edit", "event_answer"):
-            seen.append(entry)
-        return len(seen) >= count
-
-    await rig.control.wait_for(delivered, timeout=30, after_seq=0)
-    return seen
+from tests.integration.sender_rig import TOKEN, Rig, queue, settled, wait_delivered
 
 
 async def test_many_chats_are_batched_in_order_within_the_rate_limit(
