@@ -191,9 +191,7 @@ PACK_4S = """### Кубок
 """
 
 
-async def test_decks_draw_from_enabled_packs_pictures_included(
-    db: AsyncEngine, pool: Pool
-) -> None:
+async def test_decks_draw_from_enabled_packs_pictures_included(db: AsyncEngine, pool: Pool) -> None:
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as zipped:
         zipped.writestr("cup.4s", PACK_4S)
