@@ -12,7 +12,7 @@ from aiohttp import web
 from vk_emulator import vkscript
 from vk_emulator.appkeys import CONFIG_KEY, WORLD_KEY
 from vk_emulator.errors import ApiError
-from vk_emulator.methods import METHODS, Context, Params
+from vk_emulator.methods import METHODS, NOT_IN_EXECUTE, Context, Params
 from vk_emulator.world import JSON, World
 
 logger = logging.getLogger(__name__)
@@ -102,6 +102,8 @@ def _execute(ctx: Context, params: Params) -> tuple[Any, list[JSON]]:
         try:
             if call.method == "execute":
                 raise ApiError(13, "execute cannot be nested")
+            if call.method in NOT_IN_EXECUTE:
+                raise ApiError(13, f"{call.method} cannot be called from execute")
             _inject_error(world, call.method)
             results.append(_call(ctx, call.method, inner))
         except ApiError as exc:
@@ -122,7 +124,7 @@ def _dispatch(request: web.Request, world: World, method: str, params: Params) -
         raise ApiError(6)
     _check_version(params)
     _inject_error(world, method)
-    ctx = Context(world, f"{request.scheme}://{request.host}/lp/{world.group_id}")
+    ctx = Context(world, f"{request.scheme}://{request.host}")
     if method == "execute":
         response, errors = _execute(ctx, params)
         return (

@@ -443,6 +443,7 @@ async def set_faults(request: web.Request) -> web.Response:
     if not 0 <= latency <= 60_000:
         _fail(400, "latency_ms must be between 0 and 60000")
     seed = _opt_int(body, "seed")
+    failed_uploads = _count(body, "failed_uploads", 0)
     if seed is not None:
         world.rng.seed(seed)
     world.faults = Faults(
@@ -450,8 +451,37 @@ async def set_faults(request: web.Request) -> web.Response:
         http_500_rate=_rate(body.get("http_500_rate", 0.0), "http_500_rate"),
         latency_ms=latency,
         methods=frozenset(methods) if methods is not None else None,
+        failed_uploads=failed_uploads,
     )
     return web.json_response(world.faults.to_dict())
+
+
+def _count(body: JSON, name: str, default: int | None = None) -> int:
+    value = _int(body, name, default)
+    if value < 0:
+        _fail(400, f"{name} must not be negative")
+    return value
+
+
+async def fail_uploads(request: web.Request) -> web.Response:
+    """`POST /control/faults/uploads {"count": N}`: the next N uploads answer `"photo": "[]"`;
+    the other faults stay as they are."""
+    world = _world(request)
+    world.faults.failed_uploads = _count(await _body(request), "count")
+    return web.json_response(world.faults.to_dict())
+
+
+# --- photos ----------------------------------------------------------------------------------
+
+
+async def list_photos(request: web.Request) -> web.Response:
+    return web.json_response(_world(request).photos.to_control())
+
+
+async def forget_photos(request: web.Request) -> web.Response:
+    """Every saved photo's attachment string stops working, as when VK no longer accepts an
+    old attachment; the files stay, so messages already sent keep their pictures."""
+    return web.json_response({"forgotten": _world(request).photos.forget()})
 
 
 async def get_faults(request: web.Request) -> web.Response:
@@ -503,6 +533,9 @@ def setup(app: web.Application) -> None:
     r.add_post("/control/faults", set_faults)
     r.add_get("/control/faults", get_faults)
     r.add_delete("/control/faults", clear_faults)
+    r.add_post("/control/faults/uploads", fail_uploads)
+    r.add_get("/control/photos", list_photos)
+    r.add_post("/control/photos/forget", forget_photos)
     r.add_post("/control/longpoll/fail", longpoll_fail)
     r.add_post("/control/longpoll/expire_key", expire_key)
     r.add_post("/control/reset", reset)

@@ -213,12 +213,14 @@ class ControlClient:
         latency_ms: int = 0,
         methods: list[str] | None = None,
         seed: int | None = None,
+        failed_uploads: int = 0,
     ) -> JSON:
         body: JSON = {
             "error_rates": {str(code): rate for code, rate in (error_rates or {}).items()},
             "http_500_rate": http_500_rate,
             "latency_ms": latency_ms,
             "methods": methods,
+            "failed_uploads": failed_uploads,
         }
         if seed is not None:
             body["seed"] = seed
@@ -227,6 +229,24 @@ class ControlClient:
 
     async def clear_faults(self) -> None:
         await self._request("DELETE", "/faults")
+
+    async def fail_uploads(self, count: int) -> JSON:
+        """The next `count` photo uploads answer `"photo": "[]"`; other faults are kept."""
+        result: JSON = await self._request("POST", "/faults/uploads", {"count": count})
+        return result
+
+    # --- photos ----------------------------------------------------------------------------
+
+    async def photos(self) -> list[JSON]:
+        """Saved photos: VK's photo objects plus their `attachment` strings."""
+        result: list[JSON] = await self._request("GET", "/photos")
+        return result
+
+    async def forget_photos(self) -> int:
+        """Makes every saved photo unknown: sending its attachment string gets error 100."""
+        result: JSON = await self._request("POST", "/photos/forget")
+        forgotten: int = result["forgotten"]
+        return forgotten
 
     async def longpoll_fail(self, code: int) -> None:
         await self._request("POST", "/longpoll/fail", {"code": code})

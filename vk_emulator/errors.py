@@ -20,6 +20,8 @@ ERROR_MESSAGES: dict[int, str] = {
     27: "Group authorization failed",
     100: "One of the parameters specified was missing or invalid",
     113: "Invalid user id",
+    121: "Invalid hash",
+    129: "Invalid photo",
     901: "Can't send messages for users without permission",
     902: "Can't send messages to this user due to their privacy settings",
     909: "Can't edit this message, because it's too old",

@@ -10,6 +10,7 @@ from typing import Any
 
 from vk_emulator.errors import ApiError
 from vk_emulator.keyboard import parse_keyboard
+from vk_emulator.photos import MESSAGES_ALBUM_ID
 from vk_emulator.world import CHAT_PEER_OFFSET, JSON, Chat, Message, World
 
 Params = Mapping[str, str]
@@ -25,7 +26,12 @@ INT32 = 2**31
 @dataclass(frozen=True)
 class Context:
     world: World
-    longpoll_url: str
+    # Where the request came in (`http://host:port`): long-poll, upload and photo URLs use it.
+    base_url: str
+
+    @property
+    def longpoll_url(self) -> str:
+        return f"{self.base_url}/lp/{self.world.group_id}"
 
 
 Method = Callable[[Context, Params], Any]
@@ -81,6 +87,11 @@ def _keyboard(params: Params) -> JSON | None:
     return parse_keyboard(raw) if raw else None
 
 
+def _attachments(world: World, params: Params) -> list[JSON]:
+    """`attachment`: saved photos only, each with its access key (else 100)."""
+    return world.photos.attachments(params.get("attachment", ""))
+
+
 def group_object(world: World) -> JSON:
     return {
         "id": world.group_id,
@@ -114,6 +125,7 @@ def messages_send(ctx: Context, params: Params) -> Any:
         raise ApiError(100, "random_id must be a 32-bit integer")
     text = _text(params)
     keyboard = _keyboard(params)
+    attachments = _attachments(world, params)
     payload = params.get("payload") or None
     if payload is not None and len(payload) > MAX_MESSAGE_PAYLOAD:
         raise ApiError(100, f"payload is longer than {MAX_MESSAGE_PAYLOAD} characters")
@@ -121,7 +133,12 @@ def messages_send(ctx: Context, params: Params) -> Any:
     def send(peer_id: int) -> Message:
         chat = _bot_chat(world, peer_id)
         msg, _duplicate = world.send_bot_message(
-            chat, text, keyboard=keyboard, payload=payload, random_id=random_id
+            chat,
+            text,
+            keyboard=keyboard,
+            payload=payload,
+            random_id=random_id,
+            attachments=attachments,
         )
         return msg
 
@@ -182,8 +199,8 @@ def messages_edit(ctx: Context, params: Params) -> Any:
     if msg.from_id != world.bot_id:
         raise ApiError(920)
     text = _text(params, default=msg.text)
-    # Like a fresh send: a keyboard that is not passed again is not kept.
-    world.edit_bot_message(msg, text, _keyboard(params))
+    # Like a fresh send: a keyboard or attachment that is not passed again is not kept.
+    world.edit_bot_message(msg, text, _keyboard(params), _attachments(world, params))
     return 1
 
 
@@ -271,6 +288,35 @@ def users_get(ctx: Context, params: Params) -> Any:
     return users
 
 
+def photos_get_messages_upload_server(ctx: Context, params: Params) -> Any:
+    world = ctx.world
+    peer_id = _int(params, "peer_id") or 0
+    if peer_id:
+        _bot_chat(world, peer_id)
+    token = world.photos.open_upload(peer_id)
+    return {
+        "upload_url": f"{ctx.base_url}/upload/photo/{token}",
+        "album_id": MESSAGES_ALBUM_ID,
+        "user_id": 0,
+        "group_id": world.group_id,
+    }
+
+
+def photos_save_messages_photo(ctx: Context, params: Params) -> Any:
+    world = ctx.world
+    for name in ("photo", "server", "hash"):
+        if not params.get(name):
+            raise ApiError(100, f"{name} is a required parameter")
+    photo = world.photos.save(
+        params["photo"], params["server"], params["hash"], ctx.base_url, world.now()
+    )
+    world.counters.photo_saves += 1
+    return [photo.to_vk()]
+
+
+# VK refuses these inside `execute`: uploads need the answer of one call in the next request.
+NOT_IN_EXECUTE = frozenset({"photos.getMessagesUploadServer", "photos.saveMessagesPhoto"})
+
 METHODS: dict[str, Method] = {
     "groups.getLongPollServer": groups_get_long_poll_server,
     "groups.getById": groups_get_by_id,
@@ -279,4 +325,6 @@ METHODS: dict[str, Method] = {
     "messages.sendMessageEventAnswer": messages_send_message_event_answer,
     "messages.getConversationMembers": messages_get_conversation_members,
     "users.get": users_get,
+    "photos.getMessagesUploadServer": photos_get_messages_upload_server,
+    "photos.saveMessagesPhoto": photos_save_messages_photo,
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from vk_emulator import api, callback_push, control, longpoll, webchat
+from vk_emulator import api, callback_push, control, longpoll, uploads, webchat
 from vk_emulator.appkeys import CONFIG_KEY, STATE_KEY, WORLD_KEY
 from vk_emulator.config import EmulatorConfig, from_env
 from vk_emulator.state import StateFileError, StateStore
@@ -53,6 +53,7 @@ def create_app(config: EmulatorConfig | None = None) -> web.Application:
     longpoll.setup(app)
     control.setup(app)
     webchat.setup(app)
+    uploads.setup(app)
     callback_push.setup(app)
     app.on_shutdown.append(_release_waiters)
     return app

@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, field
 from itertools import islice
 from typing import Any, TypeVar
 
+from vk_emulator.photos import PhotoStore
+
 JSON = dict[str, Any]
 T = TypeVar("T")
 
@@ -133,6 +135,8 @@ class Message:
     action: JSON | None = None
     edits: int = 0
     update_time: int | None = None
+    # VK's attachment objects ({"type": "photo", "photo": {...}}), fixed when sent.
+    attachments: list[JSON] = field(default_factory=list)
 
     def to_vk(self) -> JSON:
         """The messages_base_message shape found in message_new events."""
@@ -142,7 +146,7 @@ class Message:
             "id": self.id,
             "out": 1 if self.from_id < 0 else 0,
             "version": self.version,
-            "attachments": [],
+            "attachments": self.attachments,
             "conversation_message_id": self.conversation_message_id,
             "fwd_messages": [],
             "important": False,
@@ -175,6 +179,7 @@ class Message:
             "date": self.date,
             "edits": self.edits,
             "update_time": self.update_time,
+            "attachments": self.attachments,
         }
 
 
@@ -239,6 +244,9 @@ class Counters:
     errors_by_code: dict[str, int] = field(default_factory=dict)
     execute_requests: int = 0
     longpoll_requests: int = 0
+    photo_uploads: int = 0
+    photo_uploads_failed: int = 0
+    photo_saves: int = 0
 
     def to_dict(self) -> JSON:
         return asdict(self)
@@ -252,6 +260,8 @@ class Faults:
     http_500_rate: float = 0.0
     latency_ms: int = 0
     methods: frozenset[str] | None = None
+    # The next N uploads to an upload URL answer `"photo": "[]"` (not limited by `methods`).
+    failed_uploads: int = 0
 
     def applies_to(self, method: str) -> bool:
         return self.methods is None or method in self.methods
@@ -262,6 +272,7 @@ class Faults:
             "http_500_rate": self.http_500_rate,
             "latency_ms": self.latency_ms,
             "methods": sorted(self.methods) if self.methods is not None else None,
+            "failed_uploads": self.failed_uploads,
         }
 
 
@@ -350,6 +361,9 @@ class World:
         self.answers: list[EventAnswer] = []
         self.counters = Counters()
         self.faults = Faults()
+        # Photos are not kept in the state file: after a restart old attachment strings are
+        # refused, as VK may refuse them, and senders upload again.
+        self.photos = PhotoStore(-group_id)
         self._next_user_id = 1
         self._next_chat_id = 1
         self._next_message_id = 1
@@ -372,6 +386,7 @@ class World:
         self.answers.clear()
         self.counters = Counters()
         self.faults = Faults()
+        self.photos = PhotoStore(self.bot_id)
         self.rate_limiter.clear()
         self.lp_forced_failure = None
         self._next_user_id = 1
@@ -477,6 +492,7 @@ class World:
         payload: str | None = None,
         random_id: int = 0,
         action: JSON | None = None,
+        attachments: list[JSON] | None = None,
     ) -> Message:
         msg = Message(
             id=self._next_message_id,
@@ -490,6 +506,7 @@ class World:
             keyboard=keyboard,
             payload=payload,
             action=action,
+            attachments=attachments or [],
         )
         self._next_message_id += 1
         chat.messages.append(msg)
@@ -527,6 +544,7 @@ class World:
         keyboard: JSON | None,
         payload: str | None,
         random_id: int,
+        attachments: list[JSON] | None = None,
     ) -> tuple[Message, bool]:
         """Returns (message, duplicate); a repeated non-zero random_id yields the original."""
         original = chat.by_random_id.get(random_id) if random_id else None
@@ -540,15 +558,24 @@ class World:
             )
             return original, True
         msg = self.store_message(
-            chat, self.bot_id, text, keyboard=keyboard, payload=payload, random_id=random_id
+            chat,
+            self.bot_id,
+            text,
+            keyboard=keyboard,
+            payload=payload,
+            random_id=random_id,
+            attachments=attachments,
         )
         self.counters.messages_sent += 1
         self.log("bot_message", chat.peer_id, message=msg.to_control())
         return msg, False
 
-    def edit_bot_message(self, msg: Message, text: str, keyboard: JSON | None) -> None:
+    def edit_bot_message(
+        self, msg: Message, text: str, keyboard: JSON | None, attachments: list[JSON] | None = None
+    ) -> None:
         msg.text = text
         msg.keyboard = keyboard
+        msg.attachments = attachments or []
         msg.edits += 1
         msg.update_time = self.now()
         msg.version = self._bump_version()
@@ -653,7 +680,8 @@ class World:
         """Everything needed to continue after a restart, as plain JSON data: users, chats with
         their members and messages (keyboards, edits), the id counters, the long-poll key, ts
         and kept events, the activity-log seq (with the newest entries), answers and counters.
-        Faults and rate-limit windows are deliberately not kept."""
+        Faults, rate-limit windows and photos are deliberately not kept (messages keep their
+        `attachments`; their strings are refused after a restart, and senders upload again)."""
         callbacks = list(self.callback_events.values())[-PERSISTED_CALLBACKS:]
         return {
             "format": STATE_FORMAT,

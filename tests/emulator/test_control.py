@@ -115,6 +115,9 @@ async def test_press_uses_the_current_keyboard(vk: Any, ctl: ControlClient, chat
         ("/control/faults", {"error_rates": {"x": 0.5}}, 400),
         ("/control/faults", {"http_500_rate": -1}, 400),
         ("/control/faults", {"methods": "messages.send"}, 400),
+        ("/control/faults", {"failed_uploads": -1}, 400),
+        ("/control/faults/uploads", {"count": "2"}, 400),
+        ("/control/faults/uploads", {}, 400),
         ("/control/longpoll/fail", {"code": 4}, 400),
     ],
 )
@@ -236,6 +239,9 @@ async def test_counters_and_reset(vk: Any, ctl: ControlClient, chat: Any) -> Non
         "errors_by_code",
         "execute_requests",
         "longpoll_requests",
+        "photo_uploads",
+        "photo_uploads_failed",
+        "photo_saves",
     }
     assert counters["requests"] == 1
     assert counters["requests_by_method"] == {"messages.send": 1}

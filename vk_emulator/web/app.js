@@ -5,6 +5,7 @@
 //   POST /control/chats/{peer}/messages  send as a member
 //   POST /control/chats/{peer}/press     press a keyboard button as a member
 //   POST /control/users, /control/chats, /control/chats/{peer}/members, .../invite_bot
+// and shows photo attachments from their sizes[].url (the emulator's GET /photo/{key}.{ext}).
 "use strict";
 
 (() => {
@@ -118,7 +119,7 @@
   function previewOf(message) {
     if (!message) return "нет сообщений";
     if (message.action) return serviceText(message);
-    const text = (message.text || "").split("\n")[0];
+    const text = (message.text || "").split("\n")[0] || (photosOf(message).length ? "Фотография" : "");
     return `${senderName(message.from_id)}: ${text}`;
   }
 
@@ -454,6 +455,42 @@
     return box;
   }
 
+  // The photo attachments of a message (VK's {type: "photo", photo: {sizes: [...]}}).
+  function photosOf(message) {
+    return (message.attachments || []).filter((a) => a && a.type === "photo" && a.photo).map((a) => a.photo);
+  }
+
+  // The largest size up to 604 px (VK's "x"), else the smallest one there is.
+  function pickSize(photo) {
+    const sizes = (photo.sizes || [])
+      .filter((s) => s && typeof s.url === "string" && /^https?:\/\//.test(s.url))
+      .sort((a, b) => a.width * a.height - b.width * b.height);
+    const fitting = sizes.filter((s) => Math.max(s.width, s.height) <= 604);
+    return fitting.length ? fitting[fitting.length - 1] : sizes[0] || null;
+  }
+
+  function renderPhotos(message) {
+    const photos = photosOf(message);
+    if (photos.length === 0) return null;
+    const box = document.createElement("div");
+    box.className = "msg-photos";
+    photos.forEach((photo, index) => {
+      const size = pickSize(photo);
+      if (!size) return;
+      const img = document.createElement("img");
+      img.src = size.url;
+      img.alt = photos.length > 1 ? `Фотография ${index + 1} из ${photos.length}` : "Фотография";
+      img.loading = "lazy";
+      img.decoding = "async";
+      if (size.width > 0 && size.height > 0) {
+        img.width = size.width;
+        img.height = size.height;
+      }
+      box.append(img);
+    });
+    return box;
+  }
+
   function renderMessage(message, prev) {
     if (message.action) {
       const el = document.createElement("div");
@@ -497,7 +534,10 @@
     time.textContent = timeOf(message.date);
     meta.append(time);
     text.append(meta);
+    // As in VK: the text first, the photos under it.
+    const photos = renderPhotos(message);
     bubble.append(author, text);
+    if (photos) bubble.append(photos);
     body.append(bubble);
     const keyboard = message.keyboard && message.keyboard.inline ? renderKeyboard(message) : null;
     if (keyboard) body.append(keyboard);
