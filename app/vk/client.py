@@ -5,6 +5,10 @@ JSON-valued parameters (keyboard, event_data) travel as JSON strings. Every requ
 included, first takes a slot from the optional rate limiter. Only transport errors,
 HTTP 5xx and VK errors 6 and 10 are retried, with jittered exponential backoff; everything
 else surfaces at once as a typed :class:`~app.vk.errors.VKAPIError`.
+
+Photos for messages take VK's three steps (:meth:`VKClient.upload_message_photo`): the two
+methods go through :meth:`VKClient.call` like any other; the file itself is one multipart POST
+to the upload server, which is not an API method and so takes no rate-limiter slot.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import aiohttp
 
 from app import metrics
 from app.retry import RetryPolicy
-from app.vk.errors import VKAPIError, VKError, VKTransportError, error_for
+from app.vk.errors import VKAPIError, VKError, VKTransportError, VKUploadError, error_for
 from app.vk.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -99,6 +103,7 @@ class VKClient:
         version: str = "5.199",
         retry: RetryPolicy = DEFAULT_RETRY,
         timeout: float = 10.0,
+        upload_timeout: float = 60.0,
         limiter: RateLimiter | None = None,
     ) -> None:
         self._session = session
@@ -107,6 +112,8 @@ class VKClient:
         self._version = version
         self._retry = retry
         self._timeout = aiohttp.ClientTimeout(total=timeout)
+        # Photos may be up to 50 MB: the upload POST gets a longer budget than API calls.
+        self._upload_timeout = aiohttp.ClientTimeout(total=upload_timeout)
         self._limiter = limiter
 
     async def call_raw(
@@ -193,10 +200,48 @@ class VKClient:
         *,
         random_id: int,
         keyboard: Mapping[str, Any] | None = None,
+        attachment: str | None = None,
     ) -> SentMessage:
         """``messages.send`` in the ``peer_ids`` form, which also returns the message's cmid."""
-        call = send_message_call(peer_id, text, random_id=random_id, keyboard=keyboard)
+        call = send_message_call(
+            peer_id, text, random_id=random_id, keyboard=keyboard, attachment=attachment
+        )
         return parse_sent_message(await self.call(call.method, **call.params), peer_id)
+
+    async def upload_message_photo(
+        self, data: bytes, filename: str, content_type: str, *, peer_id: int = 0
+    ) -> str:
+        """Upload a JPG, PNG or GIF for messages; returns ``photo{owner_id}_{id}_{access_key}``
+        for ``attachment``. The string stays usable until VK refuses it (error 100 on send);
+        then upload again. Raises VKUploadError when the upload server does not take the file."""
+        server = await self.call("photos.getMessagesUploadServer", peer_id=peer_id or None)
+        uploaded = await self._upload(str(server["upload_url"]), data, filename, content_type)
+        saved = await self.call("photos.saveMessagesPhoto", **uploaded)
+        photo = saved[0]
+        return f"photo{photo['owner_id']}_{photo['id']}_{photo['access_key']}"
+
+    async def _upload(
+        self, url: str, data: bytes, filename: str, content_type: str
+    ) -> dict[str, ParamValue]:
+        """The multipart POST to the upload server; its ``server``, ``photo`` and ``hash``."""
+        form = aiohttp.FormData()
+        form.add_field("photo", data, filename=filename, content_type=content_type)
+        try:
+            async with self._session.post(url, data=form, timeout=self._upload_timeout) as resp:
+                status = resp.status
+                text = await resp.text()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise VKTransportError(f"photo upload: {type(exc).__name__}: {exc}") from exc
+        if status != 200:
+            raise VKUploadError(f"photo upload: HTTP {status}")
+        try:
+            body = json.loads(text)
+        except ValueError:
+            raise VKUploadError(f"photo upload: not JSON: {text[:200]!r}") from None
+        photo = body.get("photo") if isinstance(body, dict) else None
+        if not isinstance(photo, str) or photo in ("", "[]") or not {"server", "hash"} <= set(body):
+            raise VKUploadError(f"photo upload refused: {text[:200]}")
+        return {"photo": photo, "server": body["server"], "hash": body["hash"]}
 
     async def edit_message(
         self,
@@ -205,8 +250,11 @@ class VKClient:
         text: str,
         *,
         keyboard: Mapping[str, Any] | None = None,
+        attachment: str | None = None,
     ) -> None:
-        call = edit_message_call(peer_id, conversation_message_id, text, keyboard=keyboard)
+        call = edit_message_call(
+            peer_id, conversation_message_id, text, keyboard=keyboard, attachment=attachment
+        )
         await self.call(call.method, **call.params)
 
     async def send_event_answer(
@@ -268,8 +316,14 @@ class Call:
 
 
 def send_message_call(
-    peer_id: int, text: str, *, random_id: int, keyboard: Mapping[str, Any] | None = None
+    peer_id: int,
+    text: str,
+    *,
+    random_id: int,
+    keyboard: Mapping[str, Any] | None = None,
+    attachment: str | None = None,
 ) -> Call:
+    """``attachment``: comma-separated ``photo{owner_id}_{id}_{access_key}`` strings (≤ 10)."""
     return Call(
         "messages.send",
         _strings(
@@ -277,6 +331,7 @@ def send_message_call(
             random_id=random_id,
             message=text,
             keyboard=keyboard,
+            attachment=attachment,
             disable_mentions=1,
             dont_parse_links=1,
         ),
@@ -284,8 +339,14 @@ def send_message_call(
 
 
 def edit_message_call(
-    peer_id: int, cmid: int, text: str, *, keyboard: Mapping[str, Any] | None = None
+    peer_id: int,
+    cmid: int,
+    text: str,
+    *,
+    keyboard: Mapping[str, Any] | None = None,
+    attachment: str | None = None,
 ) -> Call:
+    """Like a send, an edit keeps only the keyboard and attachments it passes again."""
     return Call(
         "messages.edit",
         _strings(
@@ -293,6 +354,7 @@ def edit_message_call(
             conversation_message_id=cmid,
             message=text,
             keyboard=keyboard,
+            attachment=attachment,
             disable_mentions=1,
             dont_parse_links=1,
         ),

@@ -11,6 +11,12 @@ class VKTransportError(VKError):
     """Network failure, timeout, HTTP 5xx or a body that is not VK JSON: safe to retry."""
 
 
+class VKUploadError(VKError):
+    """The upload server did not take a file: ``"photo": "[]"`` (not a JPG/PNG/GIF, too big),
+    an error answer, a body that is not JSON or an HTTP error status. Not retried by the client:
+    a new attempt needs a new upload URL, so the caller decides."""
+
+
 class VKAPIError(VKError):
     """VK answered ``{"error": {...}}``."""
 
@@ -52,7 +58,7 @@ class VKPeerUnavailableError(VKAPIError):
 
 
 PEER_UNAVAILABLE_CODES = frozenset({7, 15, 901, 902, 917, 925, 927, 935, 945, 946})
-INVALID_REQUEST_CODES = frozenset({8, 12, 13, 100, 113, 909, 911, 912, 914, 920})
+INVALID_REQUEST_CODES = frozenset({8, 12, 13, 100, 113, 121, 129, 909, 911, 912, 914, 920})
 
 _BY_CODE: dict[int, type[VKAPIError]] = {
     5: VKAuthError,
