@@ -98,21 +98,21 @@ def load(data: bytes, filename: str, fmt: str | None = None) -> Loaded:
 
 # --- zip --------------------------------------------------------------------------------------
 
+# The picture formats VK takes for messages (photos.getMessagesUploadServer), by magic bytes.
 _MAGIC = (
-    (b"\x89PNG\r\n\x1a\n", "PNG"),
-    (b"\xff\xd8\xff", "JPEG"),
-    (b"GIF87a", "GIF"),
-    (b"GIF89a", "GIF"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
 )
 
 
 def picture_type(data: bytes) -> str | None:
-    """PNG, JPEG, GIF or WebP by the magic bytes; None for anything else."""
+    """The MIME type of a PNG, JPEG or GIF by its magic bytes; None for anything else (WebP
+    included: VK refuses it as a message photo, so the pack could not show it)."""
     for magic, kind in _MAGIC:
         if data.startswith(magic):
             return kind
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "WebP"
     return None
 
 
@@ -204,7 +204,9 @@ def _load_zip(data: bytes, archive: str, fmt: str | None) -> Loaded:
                     archive, f"the zip unpacks to more than {MAX_ZIP_TOTAL_BYTES} bytes"
                 )
             if picture_type(blob) is None:
-                problem = f"the picture {picture!r} is not a PNG, JPEG, GIF or WebP image"
+                problem = (
+                    f"the picture {picture!r} is not a PNG, JPEG or GIF image (VK shows only these)"
+                )
                 raise PackError(archive, problem)
             images[picture] = blob
     return Loaded(pack=pack, images=images)

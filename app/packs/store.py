@@ -13,14 +13,7 @@ from app.db.models import Pack as PackRow
 from app.db.models import Question as QuestionRow
 from app.db.models import QuestionImage
 from app.packs import Loaded
-
-# What a picture's first bytes say it is; the parser admits only these.
-_MAGIC = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-)
+from app.packs.loader import picture_type
 
 
 @dataclass(frozen=True)
@@ -48,15 +41,6 @@ class DuplicatePack(Exception):
 
 def digest_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def content_type(data: bytes) -> str:
-    for magic, kind in _MAGIC:
-        if data.startswith(magic):
-            return kind
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return "application/octet-stream"
 
 
 async def import_pack(session: AsyncSession, loaded: Loaded, digest: str) -> Imported:
@@ -107,7 +91,7 @@ async def import_pack(session: AsyncSession, loaded: Loaded, digest: str) -> Imp
                     insert(QuestionImage).values(
                         question_id=question_id,
                         name=handout.image[:255],
-                        content_type=content_type(data),
+                        content_type=picture_type(data) or "application/octet-stream",
                         data=data,
                     )
                 )

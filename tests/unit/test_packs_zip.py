@@ -58,12 +58,18 @@ def test_zip_detected_by_content_and_forced_inner_format() -> None:
 
 
 @pytest.mark.parametrize(
-    ("blob", "kind"), [(PNG, "PNG"), (JPEG, "JPEG"), (GIF, "GIF"), (WEBP, "WebP")]
+    ("blob", "kind"), [(PNG, "image/png"), (JPEG, "image/jpeg"), (GIF, "image/gif")]
 )
 def test_picture_types(blob: bytes, kind: str) -> None:
     assert picture_type(blob) == kind
     loaded = load(make_zip({"p.4s": FOURS.encode(), "b.jpg": blob}), "p.zip")
     assert loaded.images["b.jpg"] == blob
+
+
+def test_a_webp_picture_is_refused_as_vk_would_refuse_it() -> None:
+    assert picture_type(WEBP) is None
+    with pytest.raises(PackError, match="not a PNG, JPEG or GIF image"):
+        load(make_zip({"p.4s": FOURS.encode(), "b.jpg": WEBP}), "p.zip")
 
 
 def test_macos_junk_and_dotfiles_are_skipped() -> None:
