@@ -16,12 +16,15 @@ import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.game import texts
-from tests.e2e.conftest import StackFactory
+from tests.e2e.conftest import TOKEN, StackFactory
 from tests.e2e.game_helpers import current_game
+from tests.emulator.images import png
+from tests.helpers import emulator_vk
 
 try:
     from playwright.async_api import Locator, Page, async_playwright, expect
@@ -203,3 +206,24 @@ async def test_a_whole_game_in_the_web_chat(
     bot_texts = [m["text"] for m in await stack.control.messages(peer_id) if m["from_id"] < 0]
     assert bot_texts[-1].startswith("Игра окончена!")
     assert (await stack.control.counters())["duplicate_random_ids"] == 0
+
+
+async def test_a_question_picture_shows_in_the_web_chat(
+    stack_factory: StackFactory, page: Page
+) -> None:
+    """The bot's photo attachment (uploaded the way VK takes it) is drawn under its text."""
+    stack = await stack_factory()
+    user = await stack.control.create_user("Анна")
+    peer_id = (await stack.control.create_chat("Знатоки", [user["id"]]))["peer_id"]
+    async with aiohttp.ClientSession() as http:
+        vk = emulator_vk(http, str(stack.emulator.make_url("/method")), TOKEN)
+        attachment = await vk.upload_message_photo(png(40, 30), "cat.png", "image/png")
+        await vk.send_message(peer_id, "Что на картинке?", random_id=1, attachment=attachment)
+    await page.goto(str(stack.emulator.make_url("/")))
+    message = WebChat(page).message("Что на картинке?")
+    await expect(message).to_be_visible()
+    picture = message.locator("img")
+    await expect(picture).to_be_visible()
+    handle = await picture.element_handle()
+    await page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=handle)
+    assert await picture.evaluate("img => img.naturalWidth") == 40  # fetched and decoded
