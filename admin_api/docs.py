@@ -20,6 +20,7 @@ ERROR_DESCRIPTIONS = {
     503: "A dependency (RabbitMQ) is not configured or not reachable",
 }
 BODY_ERRORS = (400, 413, 415, 422)
+BINARY = "x-binary"
 
 
 def errors(*statuses: int, **descriptions: str) -> dict[str, dict[str, Any]]:
@@ -32,6 +33,20 @@ def errors(*statuses: int, **descriptions: str) -> dict[str, dict[str, Any]]:
             entry["headers"] = {"Retry-After": {"type": "integer", "description": "seconds"}}
         result[str(status)] = entry
     return result
+
+
+def binary(description: str, headers: dict[str, Any]) -> dict[str, Any]:
+    """A ``responses=`` entry for bytes that are not JSON (``schema: {type: file}`` once the spec
+    is finished: aiohttp-apispec takes any response schema for a marshmallow one)."""
+    return {"description": description, "headers": headers, BINARY: True}
+
+
+def _binary_schemas(paths: dict[str, Any]) -> None:
+    for operations in paths.values():
+        for operation in operations.values():
+            for response in operation.get("responses", {}).values():
+                if response.pop(BINARY, False):
+                    response["schema"] = {"type": "file"}
 
 
 def _close_objects(node: Any) -> None:
@@ -60,6 +75,7 @@ def finish_spec(app: web.Application) -> None:
     """After aiohttp-apispec built the spec: the API-wide parts of it."""
     spec = spec_of(app)
     _close_objects(spec.get("definitions", {}))
+    _binary_schemas(spec.get("paths", {}))
     spec["info"]["description"] = (
         "Admin API of Znatoki. Log in with POST /api/auth/login; the session lives in an "
         "HttpOnly cookie that every other route (but /api/health) requires. Errors are "

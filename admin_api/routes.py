@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from admin_api.views import auth, chats, games, health, packs, questions, stats
+from admin_api.views import auth, chats, games, health, images, packs, questions, stats
 
 
 def setup_routes(app: web.Application) -> None:
@@ -31,8 +31,10 @@ def setup_routes(app: web.Application) -> None:
     get(r"/api/questions/{id:\d+}", questions.get_question)
     router.add_patch(r"/api/questions/{id:\d+}", questions.update_question)
     router.add_delete(r"/api/questions/{id:\d+}", questions.delete_question)
+    get(r"/api/questions/{id:\d+}/image", images.get_question_image)
 
     get("/api/packs", packs.list_packs)
+    router.add_post("/api/packs/import", packs.import_pack_file)
     get(r"/api/packs/{id:\d+}", packs.get_pack)
     router.add_patch(r"/api/packs/{id:\d+}", packs.patch_pack)
     router.add_delete(r"/api/packs/{id:\d+}", packs.delete_pack)

@@ -16,12 +16,19 @@ from marshmallow import Schema, ValidationError, fields, post_load, pre_load, va
 from app.game.config import BOUNDS
 from app.game.judging.reasons import Reason
 from app.game.model import Phase
+from app.packs.limits import MAX_MESSAGE_CHARS
 from app.repositories.games import STATUS_BY_PHASE
 
 MAX_INT32 = 2**31 - 1
 MAX_INT64 = 2**63 - 1
 MAX_LIMIT = 100
 MAX_IMPORT = 1000
+MAX_SOURCES = 50
+MAX_AUTHORS = 20
+# A question as the bot sends it, its text handout, a line break and its text, is one VK
+# message; the two caps add up to it, so any text and handout the spec allows fit together.
+MAX_HANDOUT = 999
+MAX_TEXT = MAX_MESSAGE_CHARS - 1 - MAX_HANDOUT
 # The game's own names (not restated): its phases, and the statuses the games mirror uses.
 GAME_STATUSES = ("active", *STATUS_BY_PHASE.values())
 GAME_PHASES = tuple(phase.value for phase in Phase)
@@ -195,29 +202,51 @@ class Me(Schema):
 # Questions --------------------------------------------------------------------------------------
 
 
+class HandoutFields(Schema):
+    """A text handout as an admin types it (pictures come only with imported packs)."""
+
+    text = text_field(
+        MAX_HANDOUT,
+        nullable=True,
+        description="shown with the question; null removes it",
+    )
+
+
+def _strings(max_items: int, max_length: int, description: str) -> fields.List:
+    return fields.List(
+        text_field(max_length),
+        validate=validate.Length(max=max_items),
+        load_default=list,
+        metadata={"description": f"{description} (at most {max_items}, each ≤ {max_length})"},
+    )
+
+
 class QuestionFields(Schema):
     """The editable fields; also the import and export format (a JSON array of these)."""
 
-    text = text_field(2000, required=True, description="the question")
-    answer = text_field(200, required=True, description="the main accepted answer")
-    alternatives = fields.List(
-        text_field(200),
-        validate=validate.Length(max=20),
-        load_default=list,
-        metadata={"description": "other accepted answers (зачёт, at most 20)"},
+    text = text_field(
+        MAX_TEXT,
+        required=True,
+        description=f"the question; with its text handout within {MAX_MESSAGE_CHARS} characters "
+        "(one VK message)",
     )
-    rejected = fields.List(
-        text_field(200),
-        validate=validate.Length(max=20),
-        load_default=list,
-        metadata={
-            "description": "refused answers (незачёт, at most 20): refused even where the "
-            "judge's rules would accept them"
-        },
+    answer = text_field(200, required=True, description="the main accepted answer")
+    alternatives = _strings(20, 200, "other accepted answers (зачёт)")
+    rejected = _strings(
+        20,
+        200,
+        "refused answers (незачёт): refused even where the judge's rules would accept them",
     )
     comment = text_field(2000, nullable=True, filled=False, description="shown after the verdict")
-    author = text_field(200, nullable=True, filled=False)
-    source = text_field(500, nullable=True, filled=False)
+    author = text_field(200, nullable=True, filled=False, description="one line, searchable")
+    source = text_field(500, nullable=True, filled=False, description="one line")
+    sources = _strings(MAX_SOURCES, 1000, "sources the game shows after the answer")
+    authors = _strings(MAX_AUTHORS, 200, "authors the game shows after the answer")
+    handout = fields.Nested(
+        HandoutFields,
+        allow_none=True,
+        metadata={"description": "a text handout; null removes it (a picture stays)"},
+    )
     tags = fields.List(
         text_field(50),
         validate=validate.Length(max=10),
@@ -233,10 +262,49 @@ class QuestionFields(Schema):
         return data
 
     @post_load
-    def _blank_is_none(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    def _to_columns(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """Blank optional lines are null; the handout is the ``handout_text`` column."""
         for name in ("comment", "author", "source"):
             if name in data and not data[name]:
                 data[name] = None
+        if "handout" in data:
+            handout = data.pop("handout")
+            data["handout_text"] = (handout or {}).get("text") or None
+        return data
+
+
+def check_message(text: str, handout_text: str | None) -> None:
+    """The question as the bot sends it (the text handout, a line break, the text) fits VK's
+    message; a ValidationError on ``handout`` otherwise. Within the field caps it always does;
+    a pack's question may have a longer text, and then a handout added here must still fit."""
+    size = len(text) + (len(handout_text) + 1 if handout_text else 0)
+    if size > MAX_MESSAGE_CHARS:
+        raise ValidationError(
+            f"The text and its handout are {size} characters together; "
+            f"one VK message holds {MAX_MESSAGE_CHARS}.",
+            "handout",
+        )
+
+
+class ExportedHandout(HandoutFields):
+    image = fields.Raw(
+        allow_none=True, metadata={"description": "ignored: pictures come only with packs"}
+    )
+
+
+class QuestionImportItem(QuestionFields):
+    """One item of an import: what an export lists, whose pack fields are accepted and ignored
+    (an imported question belongs to no pack, and pictures are not in an export)."""
+
+    pack_id = fields.Raw(allow_none=True, metadata={"description": "ignored"})
+    tour = fields.Raw(allow_none=True, metadata={"description": "ignored"})
+    number = fields.Raw(allow_none=True, metadata={"description": "ignored"})
+    handout = fields.Nested(ExportedHandout, allow_none=True)
+
+    @post_load
+    def _no_pack(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        for name in ("pack_id", "tour", "number"):
+            data.pop(name, None)
         return data
 
 
@@ -250,16 +318,34 @@ class QuestionQuery(PageQuery):
     author = text_field(200, filled=False, description="only questions by this author (any case)")
 
 
+class Handout(Schema):
+    text = fields.String(required=True, allow_none=True)
+    image = fields.Boolean(required=True, metadata={"description": "a picture comes with it"})
+
+
 class QuestionExport(Schema):
     """A stored question in the import format (what ``GET /api/questions/export`` lists)."""
 
     text = fields.String(required=True)
     answer = fields.String(required=True)
-    alternatives = fields.List(fields.String(), required=True)
-    rejected = fields.List(fields.String(), required=True)
+    alternatives = fields.List(fields.String(), required=True, metadata={"description": "зачёт"})
+    rejected = fields.List(fields.String(), required=True, metadata={"description": "незачёт"})
     comment = fields.String(required=True, allow_none=True)
     author = fields.String(required=True, allow_none=True)
     source = fields.String(required=True, allow_none=True)
+    sources = fields.List(fields.String(), required=True)
+    authors = fields.List(fields.String(), required=True)
+    handout = fields.Nested(
+        Handout,
+        required=True,
+        allow_none=True,
+        metadata={"description": "null when the question has none"},
+    )
+    pack_id = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "its pack; null if typed in"}
+    )
+    tour = fields.Integer(required=True, allow_none=True, metadata={"description": "in its pack"})
+    number = fields.Integer(required=True, allow_none=True, metadata={"description": "in its pack"})
     tags = fields.List(fields.String(), required=True)
 
 
@@ -295,9 +381,22 @@ def _patch_field(low: int, high: int) -> fields.Field:
     )
 
 
-# One field per game setting, straight from the bounds the bot applies (app.game.config).
+# One field per game setting, straight from the bounds the bot applies (app.game.config), and
+# the pack the chat plays (the bot reads ``settings["pack_id"]``).
 SettingsPatch = Schema.from_dict(
-    {name: _patch_field(low, high) for name, (low, high) in BOUNDS.items()}, name="SettingsPatch"
+    {
+        **{name: _patch_field(low, high) for name, (low, high) in BOUNDS.items()},
+        "pack_id": StrictInt(
+            allow_none=True,
+            strict=True,
+            validate=validate.Range(min=1, max=MAX_INT32),
+            metadata={
+                "description": "play this enabled pack's questions; null: random questions "
+                "from the whole base, as without it"
+            },
+        ),
+    },
+    name="SettingsPatch",
 )
 GameSettings = Schema.from_dict(
     {name: fields.Integer(required=True) for name in BOUNDS}, name="GameSettings"
@@ -325,6 +424,11 @@ class ChatSettings(Schema):
     defaults = fields.Nested(GameSettings, required=True)
     overrides = fields.Nested(SettingsOverrides, required=True)
     effective = fields.Nested(GameSettings, required=True)
+    pack_id = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the pack the chat plays; null: random questions"},
+    )
 
 
 class ChatDetail(Chat):
@@ -479,16 +583,14 @@ class Pack(Schema):
     date = fields.String(required=True, allow_none=True, metadata={"description": "as written"})
     tours = count()
     questions = count()
+    pictures = fields.Integer(
+        required=True, metadata={"format": "int64", "description": "questions with a picture"}
+    )
     enabled = fields.Boolean(required=True)
 
 
 class PackPage(Page):
     items = fields.List(fields.Nested(Pack), required=True)
-
-
-class Handout(Schema):
-    text = fields.String(required=True, allow_none=True)
-    image = fields.Boolean(required=True, metadata={"description": "a picture comes with it"})
 
 
 class PackQuestion(Schema):

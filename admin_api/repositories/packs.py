@@ -1,4 +1,6 @@
-"""Imported packs for the admin API: summaries, a pack's questions in order, edits."""
+"""Imported packs for the admin API: summaries, a pack's questions in order, edits.
+
+Importing itself is :func:`app.packs.store.import_pack` (shared with the CLI)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 _SUMMARY = """
 SELECT p.id, p.title, p.editors, p.played_at AS date, count(DISTINCT q.tour) AS tours,
-       count(q.id) AS questions, p.enabled
+       count(q.id) AS questions, count(i.question_id) AS pictures, p.enabled
 FROM packs p LEFT JOIN questions q ON q.pack_id = p.id
+     LEFT JOIN question_images i ON i.question_id = q.id
 {where}
 GROUP BY p.id
 ORDER BY p.id
@@ -67,8 +70,30 @@ async def update(session: AsyncSession, pack_id: int, changes: dict[str, Any]) -
 
 
 async def remove(session: AsyncSession, pack_id: int) -> bool:
-    """Delete the pack and its questions (past games keep their rounds' copies)."""
+    """Delete the pack and its questions (past games keep their rounds' copies); chats that
+    played it go back to random questions rather than keep a dangling ``pack_id``."""
     deleted = await session.scalar(
         text("DELETE FROM packs WHERE id = :id RETURNING id"), {"id": pack_id}
     )
-    return deleted is not None
+    if deleted is None:
+        return False
+    await session.execute(
+        text(
+            "UPDATE chats SET settings = settings - 'pack_id' "
+            "WHERE settings -> 'pack_id' = to_jsonb(CAST(:id AS integer))"
+        ),
+        {"id": pack_id},
+    )
+    return True
+
+
+async def by_digest(session: AsyncSession, digest: str) -> int | None:
+    """The pack imported from the file with this digest, if any."""
+    found = await session.scalar(text("SELECT id FROM packs WHERE digest = :d"), {"d": digest})
+    return int(found) if found is not None else None
+
+
+async def enabled(session: AsyncSession, pack_id: int) -> bool | None:
+    """Whether the pack is enabled; None when there is no such pack."""
+    found = await session.scalar(text("SELECT enabled FROM packs WHERE id = :id"), {"id": pack_id})
+    return bool(found) if found is not None else None

@@ -11,13 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import Question
-
-# The columns an admin writes; the order is the import/export format's.
-EDITABLE = ("text", "answer", "alternatives", "rejected", "comment", "author", "source", "tags")
+from app.db.models import Question, QuestionImage
 
 
 @dataclass(frozen=True)
@@ -30,13 +27,27 @@ class QuestionRecord:
     comment: str | None
     author: str | None
     source: str | None
+    sources: list[str]
+    authors: list[str]
+    handout: dict[str, Any] | None  # {"text": str | None, "image": bool}, None without one
+    pack_id: int | None
+    tour: int | None
+    number: int | None
     tags: list[str]
     created_at: datetime
     updated_at: datetime
 
 
-_COLUMNS = (
-    Question.id,
+@dataclass(frozen=True)
+class QuestionPicture:
+    name: str  # as the pack named it
+    content_type: str
+    data: bytes
+
+
+_HAS_IMAGE = exists().where(QuestionImage.question_id == Question.id).label("image")
+# The export format: every field of the JSON but the id and the timestamps, in its order.
+_EXPORTED = (
     Question.text,
     Question.answer,
     Question.alternatives,
@@ -44,10 +55,27 @@ _COLUMNS = (
     Question.comment,
     Question.author,
     Question.source,
+    Question.sources,
+    Question.authors,
+    Question.handout_text,
+    _HAS_IMAGE,
+    Question.pack_id,
+    Question.tour,
+    Question.number,
     Question.tags,
-    Question.created_at,
-    Question.updated_at,
 )
+_COLUMNS = (Question.id, *_EXPORTED, Question.created_at, Question.updated_at)
+
+
+def _fields(values: dict[str, Any]) -> dict[str, Any]:
+    """A row as the API's fields: the text handout and the picture flag become ``handout``."""
+    text, image = values.pop("handout_text"), values.pop("image")
+    values["handout"] = {"text": text, "image": image} if text is not None or image else None
+    return values
+
+
+def _record(values: dict[str, Any]) -> QuestionRecord:
+    return QuestionRecord(**_fields(values))
 
 
 def _like_pattern(needle: str) -> str:
@@ -85,34 +113,32 @@ async def search(
     rows = await session.execute(
         select(*_COLUMNS).where(*conditions).order_by(Question.id).limit(limit).offset(offset)
     )
-    return [QuestionRecord(**row._asdict()) for row in rows], int(total or 0)
+    return [_record(row._asdict()) for row in rows], int(total or 0)
 
 
 async def get(session: AsyncSession, question_id: int) -> QuestionRecord | None:
     row = (await session.execute(select(*_COLUMNS).where(Question.id == question_id))).one_or_none()
-    return QuestionRecord(**row._asdict()) if row else None
+    return _record(row._asdict()) if row else None
 
 
 async def create(session: AsyncSession, values: Mapping[str, Any]) -> QuestionRecord:
-    row = (await session.execute(insert(Question).values(**values).returning(*_COLUMNS))).one()
-    return QuestionRecord(**row._asdict())
+    question_id = await session.scalar(insert(Question).values(**values).returning(Question.id))
+    created = await get(session, int(question_id or 0))
+    assert created is not None
+    return created
 
 
 async def update_fields(
     session: AsyncSession, question_id: int, values: Mapping[str, Any]
 ) -> QuestionRecord | None:
     """Change the given columns; None if there is no such question."""
-    if not values:
-        return await get(session, question_id)
-    row = (
+    if values:
         await session.execute(
             update(Question)
             .where(Question.id == question_id)
             .values(**values, updated_at=func.now())
-            .returning(*_COLUMNS)
         )
-    ).one_or_none()
-    return QuestionRecord(**row._asdict()) if row else None
+    return await get(session, question_id)
 
 
 async def remove(session: AsyncSession, question_id: int) -> bool:
@@ -126,15 +152,31 @@ async def insert_many(session: AsyncSession, items: Sequence[Mapping[str, Any]])
     """Insert every item in the caller's transaction (all or nothing); ids in input order."""
     if not items:
         return []
+    # One statement for all: every row names the same columns (an absent optional one is null).
+    names = {name for item in items for name in item}
+    rows = [{name: item.get(name) for name in names} for item in items]
     result = await session.execute(
-        insert(Question).returning(Question.id, sort_by_parameter_order=True),
-        [dict(item) for item in items],
+        insert(Question).returning(Question.id, sort_by_parameter_order=True), rows
     )
     return [int(question_id) for question_id in result.scalars()]
 
 
 async def export_all(session: AsyncSession) -> list[dict[str, Any]]:
     """Every question in the import format, oldest first."""
-    columns = [getattr(Question, name) for name in EDITABLE]
-    rows = await session.execute(select(*columns).order_by(Question.id))
-    return [dict(zip(EDITABLE, row, strict=True)) for row in rows]
+    rows = await session.execute(select(*_EXPORTED).order_by(Question.id))
+    return [_fields(row._asdict()) for row in rows]
+
+
+async def picture(session: AsyncSession, question_id: int) -> tuple[bool, QuestionPicture | None]:
+    """Whether the question exists, and its picture if it has one."""
+    row = (
+        await session.execute(
+            select(QuestionImage.name, QuestionImage.content_type, QuestionImage.data)
+            .select_from(Question)
+            .outerjoin(QuestionImage, QuestionImage.question_id == Question.id)
+            .where(Question.id == question_id)
+        )
+    ).one_or_none()
+    if row is None:
+        return False, None
+    return True, QuestionPicture(*row) if row.data is not None else None

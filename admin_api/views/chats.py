@@ -8,12 +8,14 @@ from typing import Any
 from aiohttp import web
 from aiohttp_apispec import docs, json_schema, match_info_schema, querystring_schema
 from aiohttp_apispec import response_schema as returns
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from admin_api import schemas
 from admin_api.docs import BODY_ERRORS, errors
-from admin_api.errors import not_found
+from admin_api.errors import invalid, not_found
 from admin_api.keys import SETTINGS
 from admin_api.repositories import chats as admin_chats
+from admin_api.repositories import packs as admin_packs
 from admin_api.repositories.chats import ChatRecord
 from admin_api.validation import BODY, PATH, QUERY
 from admin_api.views import db, page, reply
@@ -21,6 +23,7 @@ from app.game import config
 from app.settings import Settings
 
 TAGS = ["chats"]
+PACK_ID = "pack_id"  # the settings key the bot reads for the pack a chat plays
 
 
 def _detail(chat: ChatRecord, settings: Settings) -> dict[str, Any]:
@@ -35,14 +38,27 @@ def _detail(chat: ChatRecord, settings: Settings) -> dict[str, Any]:
         and not isinstance(value, bool)
         and value == getattr(effective, name)
     }
+    pack_id = chat.settings.get(PACK_ID)
     return {
         **asdict(chat),
         "settings": {
             "defaults": asdict(defaults),
             "overrides": overrides,
             "effective": asdict(effective),
+            "pack_id": pack_id
+            if isinstance(pack_id, int) and not isinstance(pack_id, bool)
+            else None,
         },
     }
+
+
+async def _check_pack(session: AsyncSession, pack_id: int) -> None:
+    """A chat may play only a pack that exists and is enabled (a 422 naming the problem)."""
+    enabled = await admin_packs.enabled(session, pack_id)
+    if enabled is None:
+        raise invalid({PACK_ID: [f"There is no pack {pack_id}."]})
+    if not enabled:
+        raise invalid({PACK_ID: [f"Pack {pack_id} is disabled; enable it first."]})
 
 
 @docs(
@@ -73,10 +89,10 @@ async def get_chat(request: web.Request) -> web.Response:
 
 @docs(
     tags=TAGS,
-    summary="Override the chat's game settings (null removes an override)",
+    summary="Override the chat's game settings or pick its pack (null removes either)",
     description=(
         "Only the keys sent change. The bot reads the settings when it opens a lobby, so a "
-        "running game keeps the settings it started with."
+        "running game keeps the settings it started with. pack_id must name an enabled pack."
     ),
     consumes=["application/json"],
     responses=errors(401, 404, *BODY_ERRORS),
@@ -92,6 +108,8 @@ async def patch_chat_settings(request: web.Request) -> web.Response:
     async with db(request).begin() as session:
         if not await admin_chats.patch_settings(session, peer_id, changes, removed):
             raise not_found("Chat")
+        if changes.get(PACK_ID) is not None:  # raised here, the change is rolled back
+            await _check_pack(session, changes[PACK_ID])
         chat = await admin_chats.get(session, peer_id)
     assert chat is not None
     return reply(schemas.ChatDetail(), _detail(chat, request.app[SETTINGS]))

@@ -7,15 +7,26 @@ from typing import Any
 from aiohttp import web
 from aiohttp_apispec import docs, json_schema, match_info_schema, querystring_schema
 from aiohttp_apispec import response_schema as returns
+from marshmallow import ValidationError
 
 from admin_api import schemas
 from admin_api.docs import BODY_ERRORS, errors
-from admin_api.errors import not_found
+from admin_api.errors import invalid, not_found
 from admin_api.repositories import questions as admin_questions
+from admin_api.repositories.questions import QuestionRecord
 from admin_api.validation import BODY, PATH, QUERY
 from admin_api.views import db, page, reply
 
 TAGS = ["questions"]
+
+
+def _fits_one_message(question: QuestionRecord) -> None:
+    """After an edit of the text or the handout alone: the two together still fit VK's
+    message (raised inside the transaction, so the edit is rolled back)."""
+    try:
+        schemas.check_message(question.text, (question.handout or {}).get("text"))
+    except ValidationError as exc:
+        raise invalid({"handout": exc.messages}) from None
 
 
 @docs(
@@ -66,7 +77,7 @@ async def get_question(request: web.Request) -> web.Response:
 
 @docs(
     tags=TAGS,
-    summary="Edit a question (only the fields sent; null clears comment/author/source)",
+    summary="Edit a question (only the fields sent; null clears comment/author/source/handout)",
     description="Games already played keep the question as it was (rounds store a snapshot).",
     consumes=["application/json"],
     responses=errors(401, 404, *BODY_ERRORS),
@@ -77,6 +88,8 @@ async def get_question(request: web.Request) -> web.Response:
 async def update_question(request: web.Request) -> web.Response:
     async with db(request).begin() as session:
         updated = await admin_questions.update_fields(session, request[PATH]["id"], request[BODY])
+        if updated is not None:
+            _fits_one_message(updated)
     if updated is None:
         raise not_found("Question")
     return reply(schemas.Question(), updated)
@@ -108,12 +121,14 @@ async def delete_question(request: web.Request) -> web.Response:
     description=(
         "Either every item is valid and all are inserted in one transaction, or nothing is "
         'and the 422 lists the problems per item index: {"error": {"fields": {"3": '
-        '{"answer": [...]}}}}. The format is what GET /api/questions/export returns.'
+        '{"answer": [...]}}}}. The format is what GET /api/questions/export returns; its '
+        "pack fields (pack_id, tour, number, handout.image) are accepted and ignored: an "
+        "imported question belongs to no pack."
     ),
     consumes=["application/json"],
     responses=errors(401, *BODY_ERRORS),
 )
-@json_schema(schemas.QuestionFields(many=True), required=True)
+@json_schema(schemas.QuestionImportItem(many=True), required=True)
 @returns(schemas.ImportResult, 201)
 async def import_questions(request: web.Request) -> web.Response:
     items: list[dict[str, Any]] = request[BODY]

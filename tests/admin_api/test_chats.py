@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.game.config import BOUNDS
 from tests.admin_api.conftest import AppFactory, Client, error_of, login
 from tests.admin_api.seed import add_chat, play
+from tests.admin_api.test_packs import PACK, imported
 
 CHAT = 2000000101
 OTHER = 2000000102
@@ -61,7 +62,10 @@ async def test_detail_shows_defaults_overrides_and_effective_settings(
     await add_chat(db, CHAT, "Знатоки")
     async with db.begin() as conn:  # one valid override, two the bot would ignore
         await conn.execute(
-            text("""UPDATE chats SET settings = '{"rounds": 3, "pick_seconds": 0, "x": 1}'""")
+            text(
+                """UPDATE chats SET settings = """
+                """'{"rounds": 3, "pick_seconds": 0, "x": 1, "pack_id": "7"}'"""
+            )
         )
     response = await client.get(f"/api/chats/{CHAT}")
     assert response.status == 200
@@ -74,6 +78,7 @@ async def test_detail_shows_defaults_overrides_and_effective_settings(
     assert settings["effective"]["rounds"] == 3
     assert settings["effective"]["pick_seconds"] == 25
     assert set(settings["effective"]) == set(BOUNDS)
+    assert settings["pack_id"] is None  # not a pack id the bot could use
 
 
 async def test_patch_sets_and_removes_overrides(client: Client, db: AsyncEngine) -> None:
@@ -136,3 +141,63 @@ async def test_unknown_or_invalid_chat(client: Client) -> None:
     error = await error_of(await client.get("/api/chats/99999999999999999999"), 422)
     assert "peer_id" in error["fields"]
     assert (await client.get("/api/chats/-5")).status == 404  # a group's (negative) peer id
+
+
+# The pack a chat plays --------------------------------------------------------------------------
+
+
+async def stored_settings(db: AsyncEngine) -> Any:
+    async with db.connect() as conn:
+        return await conn.scalar(text("SELECT settings FROM chats WHERE peer_id = :p"), {"p": CHAT})
+
+
+async def test_a_chat_plays_a_pack_then_random_questions_again(
+    client: Client, db: AsyncEngine
+) -> None:
+    await add_chat(db, CHAT)
+    pack_id = await imported(db)
+    url = f"/api/chats/{CHAT}/settings"
+    assert (await (await client.get(f"/api/chats/{CHAT}")).json())["settings"]["pack_id"] is None
+
+    response = await client.patch(url, json={"pack_id": pack_id, "rounds": 5})
+    assert response.status == 200, await response.text()
+    settings = (await response.json())["settings"]
+    assert settings["pack_id"] == pack_id
+    assert settings["overrides"] == {"rounds": 5}  # the pack is no game-timing override
+    assert await stored_settings(db) == {"pack_id": pack_id, "rounds": 5}  # what the bot reads
+    shown = await (await client.get(f"/api/chats/{CHAT}")).json()
+    assert shown["settings"]["pack_id"] == pack_id
+
+    unpinned = await client.patch(url, json={"pack_id": None})
+    assert (await unpinned.json())["settings"]["pack_id"] is None
+    assert await stored_settings(db) == {"rounds": 5}  # the key is gone, not null
+
+
+async def test_only_an_existing_enabled_pack_can_be_played(client: Client, db: AsyncEngine) -> None:
+    await add_chat(db, CHAT)
+    url = f"/api/chats/{CHAT}/settings"
+    error = await error_of(await client.patch(url, json={"pack_id": 4242, "rounds": 3}), 422)
+    assert error["fields"] == {"pack_id": ["There is no pack 4242."]}
+    pack_id = await imported(db)
+    await client.patch(f"/api/packs/{pack_id}", json={"enabled": False})
+    error = await error_of(await client.patch(url, json={"pack_id": pack_id}), 422)
+    assert error["fields"] == {"pack_id": [f"Pack {pack_id} is disabled; enable it first."]}
+    for bad in (0, -1, "1", 1.5, True, 2**31):
+        error = await error_of(await client.patch(url, json={"pack_id": bad}), 422)
+        assert set(error["fields"]) == {"pack_id"}
+    assert await stored_settings(db) == {}  # nothing of a refused patch was kept
+    await error_of(await client.patch("/api/chats/42/settings", json={"pack_id": 4242}), 404)
+
+
+async def test_deleting_a_pack_unpins_the_chats_that_played_it(
+    client: Client, db: AsyncEngine
+) -> None:
+    await add_chat(db, CHAT)
+    await add_chat(db, OTHER)
+    first, second = await imported(db), await imported(db, PACK.replace("Образцов", "Других"))
+    await client.patch(f"/api/chats/{CHAT}/settings", json={"pack_id": first, "rounds": 4})
+    await client.patch(f"/api/chats/{OTHER}/settings", json={"pack_id": second})
+    assert (await client.delete(f"/api/packs/{first}")).status == 200
+    assert await stored_settings(db) == {"rounds": 4}
+    other = await (await client.get(f"/api/chats/{OTHER}")).json()
+    assert other["settings"]["pack_id"] == second

@@ -21,6 +21,7 @@ import requests
 import schemathesis
 from aiohttp import web
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from admin_api import auth
 from admin_api.app import create_app
@@ -34,6 +35,13 @@ from tests.conftest import fresh_database
 from tests.helpers import free_port
 
 EXAMPLES_PER_OPERATION = 30
+# Operations where a body the spec allows may still be refused (422) for what no schema can
+# say: an uploaded file that is not a pack, a pack_id that names no enabled pack. For them the
+# fuzzer does not demand that every schema-valid request be accepted; every other check stays.
+CONTENT_CHECKED = {
+    ("POST", "/api/packs/import"),
+    ("PATCH", "/api/chats/{peer_id}/settings"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +159,8 @@ def test_api_conforms_to_its_spec(
     case: Any, fuzz_server: str, fuzz_database: str, http: requests.Session
 ) -> None:
     try:
-        case.call_and_validate(base_url=fuzz_server, session=http)
+        excluded = [positive_data_acceptance] if (case.method, case.path) in CONTENT_CHECKED else []
+        case.call_and_validate(base_url=fuzz_server, session=http, excluded_checks=excluded)
     finally:
         if case.path == "/api/auth/logout":  # the fuzzer logged itself out: log in again
             http.cookies.set(auth.COOKIE, new_session_cookie(fuzz_database))

@@ -54,6 +54,7 @@ async def test_a_pack_is_listed_and_shown_with_its_questions_in_order(
             "date": "30 ноября 2026",
             "tours": 2,
             "questions": 2,
+            "pictures": 0,
             "enabled": True,
         }
     ]
