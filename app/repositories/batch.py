@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.actions import MessageAction, SetTimer
-from app.game.model import Game, Question, deck_json, from_json, state_json
-from app.repositories import decks
+from app.game.model import Game, deck_json, from_json, state_json
 from app.repositories.games import status_of
 from app.repositories.outbox import OutboxRow, row_values
 from app.repositories.timers import DueTimer
@@ -143,11 +142,6 @@ async def lock_and_load(
 async def create_game(conn: Connection, peer_id: int) -> int:
     """Reserve a game id; its state is written by :func:`persist` with the rest."""
     return int(await conn.fetchval("INSERT INTO games (peer_id) VALUES ($1) RETURNING id", peer_id))
-
-
-async def pick_deck(conn: Connection, peer_id: int, size: int) -> tuple[Question, ...]:
-    """``size`` random questions for a chat (see :mod:`app.repositories.decks`)."""
-    return await decks.random_deck(conn, peer_id, size)
 
 
 async def last_over(conn: Connection, peer_id: int) -> Game | None:

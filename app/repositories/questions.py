@@ -1,4 +1,4 @@
-"""Questions as a game keeps them (its snapshot); the bot picks a deck in ``batch.pick_deck``."""
+"""Questions as a game keeps them (its snapshot); the bot picks a deck in ``decks``."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.game import events as ev
 from app.game import machine
 from app.game.model import Game, GameSettings, Question
-from app.repositories import batch
+from app.repositories import batch, decks
 from tests.game_store import pool_for, save_game
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -61,7 +61,7 @@ async def play(
     try:
         async with pool.acquire() as conn, conn.transaction():
             await batch.lock_and_load(conn, [], [peer_id])
-            deck = deck or await batch.pick_deck(conn, peer_id, rounds)
+            deck = deck or await decks.random_deck(conn, peer_id, rounds)
             game_id = await batch.create_game(conn, peer_id)
         game = _play(game_id, deck, players, answers, end, seed)
         await save_game(pool, peer_id, game)

@@ -20,7 +20,7 @@ from app.game import machine
 from app.game.model import GameSettings, Phase, Question, deck_json, to_json
 from app.packs import load
 from app.packs.store import digest_of, import_pack
-from app.repositories import batch
+from app.repositories import batch, decks
 from app.repositories.batch import ChatWrites
 from tests.game_store import save_game
 
@@ -37,7 +37,7 @@ async def new_game_id(pool: Pool, peer_id: int = PEER) -> int:
 async def test_deck_prefers_questions_the_chat_has_not_played(db: AsyncEngine, pool: Pool) -> None:
     total = await pool.fetchval("SELECT count(*) FROM questions")
     assert total >= 150
-    first = await batch.pick_deck(pool, PEER, 6)
+    first = await decks.random_deck(pool, PEER, 6)
     assert len({q.id for q in first}) == 6
     # Play a whole game with that deck.
     game, _ = machine.open_lobby(await new_game_id(pool), GameSettings(rounds=6), first, 1, NOW)
@@ -51,8 +51,8 @@ async def test_deck_prefers_questions_the_chat_has_not_played(db: AsyncEngine, p
     assert game.phase is Phase.FINISHED
     await save_game(pool, PEER, game)
 
-    second = await batch.pick_deck(pool, PEER, 6)
-    other_chat = await batch.pick_deck(pool, PEER + 1, total)
+    second = await decks.random_deck(pool, PEER, 6)
+    other_chat = await decks.random_deck(pool, PEER + 1, total)
     assert not {q.id for q in first} & {q.id for q in second}
     assert len(other_chat) == total  # the other chat may get any question
 
@@ -60,7 +60,7 @@ async def test_deck_prefers_questions_the_chat_has_not_played(db: AsyncEngine, p
 async def test_persist_mirrors_state_into_columns_players_and_rounds(
     db: AsyncEngine, pool: Pool
 ) -> None:
-    deck = await batch.pick_deck(pool, PEER, 2)
+    deck = await decks.random_deck(pool, PEER, 2)
     game, _ = machine.open_lobby(await new_game_id(pool), GameSettings(rounds=2), deck, 7, NOW)
     for user, name in ((5, "Аня"), (6, "Борис")):
         game, _ = machine.step(game, ev.Join(user, name, "cb"), NOW)
@@ -97,7 +97,7 @@ async def test_deck_carries_the_nezachet_and_rounds_keep_the_reason(
     )
     try:
         total = await pool.fetchval("SELECT count(*) FROM questions")
-        deck = await batch.pick_deck(pool, PEER, total)
+        deck = await decks.random_deck(pool, PEER, total)
         (mine,) = [q for q in deck if q.id == question_id]
         assert mine.rejected == ("Лев Толстой", "Алексей Толстой")
         assert mine.alternatives == ("Л. Н. Толстой",)
@@ -159,7 +159,7 @@ async def test_a_game_holding_its_questions_in_its_state_moves_them_on_its_next_
     db: AsyncEngine, pool: Pool
 ) -> None:
     """Games saved before ``games.deck`` existed load as before and move the deck out."""
-    deck = await batch.pick_deck(pool, PEER, 2)
+    deck = await decks.random_deck(pool, PEER, 2)
     game, _ = machine.open_lobby(await new_game_id(pool), GameSettings(rounds=2), deck, 7, NOW)
     await pool.execute("UPDATE games SET state = $1 WHERE id = $2", to_json(game), game.id)
     await pool.execute("UPDATE chats SET active_game_id = $1 WHERE peer_id = $2", game.id, PEER)
@@ -205,11 +205,11 @@ async def test_decks_draw_from_enabled_packs_pictures_included(db: AsyncEngine, 
     def texts(deck: tuple[Question, ...]) -> set[str]:
         return {question.text for question in deck}
 
-    deck = await batch.pick_deck(pool, PEER, total)
+    deck = await decks.random_deck(pool, PEER, total)
     drawn = texts(deck)
     assert "Вопрос из пакета?" in drawn
     assert len(drawn) == total
     (picture,) = [q for q in deck if q.image]
     assert picture.text == "Что на картинке?"
     await pool.execute("UPDATE packs SET enabled = false")
-    assert "Вопрос из пакета?" not in texts(await batch.pick_deck(pool, PEER, total))
+    assert "Вопрос из пакета?" not in texts(await decks.random_deck(pool, PEER, total))
