@@ -32,21 +32,29 @@ def joining(update: Incoming) -> int | None:
     return None
 
 
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def press_event(update: MessageEvent, name_of: Callable[[int], str]) -> ev.Press:
-    """Translate a callback payload; anything unexpected becomes an UnknownPress."""
+    """Translate a callback payload; anything unexpected becomes an UnknownPress.
+
+    The game ("g") and round ("r") a button belongs to go along, so the machine can tell a
+    stale press; present but not a number, they make the press unknown (garbage)."""
     payload = update.payload or {}
     cmd = payload.get("cmd")
     user, callback = update.user_id, update.callback_id
+    game_id, round_ = _int(payload.get("g")), _int(payload.get("r"))
+    if ("g" in payload and game_id is None) or ("r" in payload and round_ is None):
+        return ev.UnknownPress(user, callback)
     if cmd == "join":
-        return ev.Join(user, name_of(user), callback)
+        return ev.Join(user, name_of(user), callback, game_id)
     if cmd == "begin":
-        return ev.Begin(user, callback)
+        return ev.Begin(user, callback, game_id)
     if cmd == "early":
-        return ev.Early(user, callback)
+        return ev.Early(user, callback, game_id, round_)
     if cmd == "pick":
-        target = payload.get("user_id")
-        valid = isinstance(target, int) and not isinstance(target, bool)
-        return ev.Pick(user, callback, target if valid else None)
+        return ev.Pick(user, callback, _int(payload.get("user_id")), game_id, round_)
     return ev.UnknownPress(user, callback)
 
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+# A button carries the game (``game_id``) and, for a round's buttons, the round it belongs to:
+# a press on a message of an earlier game or round is stale, whatever the game does now. None:
+# a keyboard sent before buttons carried them (taken as meant for the current game and round).
+
 
 @dataclass(frozen=True)
 class Join:
@@ -13,6 +17,7 @@ class Join:
     user_id: int
     name: str
     callback_id: str
+    game_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,7 @@ class Begin:
 
     user_id: int
     callback_id: str
+    game_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,8 @@ class Early:
 
     user_id: int
     callback_id: str
+    game_id: int | None = None
+    round: int | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,8 @@ class Pick:
     user_id: int
     callback_id: str
     target_id: int | None
+    game_id: int | None = None
+    round: int | None = None
 
 
 @dataclass(frozen=True)

@@ -48,23 +48,28 @@ def pick_ref(game: Game) -> str:
     return f"g{game.id}.r{game.round}.pick"
 
 
-def lobby_keyboard() -> Keyboard:
+# Every button names its game ("g") and a round's buttons their round ("r"): see events.py.
+def lobby_keyboard(game: Game) -> Keyboard:
     return (
         (
-            Button("Играю", {"cmd": "join"}, "positive"),
-            Button("Начать игру", {"cmd": "begin"}, "primary"),
+            Button("Играю", {"cmd": "join", "g": game.id}, "positive"),
+            Button("Начать игру", {"cmd": "begin", "g": game.id}, "primary"),
         ),
     )
 
 
-def early_keyboard() -> Keyboard:
-    return ((Button("Досрочный ответ", {"cmd": "early"}, "primary"),),)
+def early_keyboard(game: Game) -> Keyboard:
+    payload = {"cmd": "early", "g": game.id, "r": game.round}
+    return ((Button("Досрочный ответ", payload, "primary"),),)
 
 
 def pick_keyboard(game: Game) -> Keyboard:
     """One button per player (``MAX_PLAYERS`` of them at most), two to a row."""
     buttons = [
-        Button(player.name, {"cmd": "pick", "user_id": player.user_id}) for player in game.players
+        Button(
+            player.name, {"cmd": "pick", "user_id": player.user_id, "g": game.id, "r": game.round}
+        )
+        for player in game.players
     ]
     return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
 
@@ -109,7 +114,7 @@ def open_lobby(
     )
     return game, [
         CancelTimers(),
-        SendMessage(texts.lobby(game), lobby_keyboard(), ref=lobby_ref(game)),
+        SendMessage(texts.lobby(game), lobby_keyboard(game), ref=lobby_ref(game)),
         _timer(game, ev.LOBBY_END, deadline),
     ]
 
@@ -118,6 +123,9 @@ def step(game: Game, event: ev.GameEvent, now: datetime) -> Decision:
     """Apply one event to a game. Events that do not apply change nothing (stale is normal)."""
     if game.phase.over:
         return _after_game(game, event)
+    if _stale_press(game, event):
+        assert isinstance(event, ev.Join | ev.Begin | ev.Early | ev.Pick)
+        return game, [AnswerCallback(event.callback_id, event.user_id, texts.TOO_LATE)]
     match event:
         case ev.Join():
             return _join(game, event)
@@ -150,6 +158,19 @@ def step(game: Game, event: ev.GameEvent, now: datetime) -> Decision:
 MAX_SHOWN_DELAY = timedelta(seconds=15)
 
 
+def _stale_press(game: Game, event: ev.GameEvent) -> bool:
+    """A press on a button of another game, or of another round of this one."""
+    if not isinstance(event, ev.Join | ev.Begin | ev.Early | ev.Pick):
+        return False
+    if event.game_id is not None and event.game_id != game.id:
+        return True
+    return (
+        isinstance(event, ev.Early | ev.Pick)
+        and event.round is not None
+        and event.round != game.round
+    )
+
+
 def _after_game(game: Game, event: ev.GameEvent) -> Decision:
     if isinstance(event, ev.Join | ev.Begin | ev.Early | ev.Pick | ev.UnknownPress):
         return game, [AnswerCallback(event.callback_id, event.user_id, texts.GAME_OVER)]
@@ -172,7 +193,7 @@ def _join(game: Game, event: ev.Join) -> Decision:
     game = replace(game, players=(*game.players, Player(event.user_id, event.name)))
     return game, [
         answer(texts.JOINED),
-        EditMessage(lobby_ref(game), texts.lobby(game), lobby_keyboard()),
+        EditMessage(lobby_ref(game), texts.lobby(game), lobby_keyboard(game)),
     ]
 
 
@@ -229,7 +250,7 @@ def _timer_fired(game: Game, event: ev.TimerFired, now: datetime) -> Decision:
         case (Phase.DISCUSSION, ev.DISCUSSION_WARN) if not game.warned:
             game = replace(game, warned=True)
             text = texts.question(game, warned=True)
-            return game, [_question_edit(game, text, early_keyboard())]
+            return game, [_question_edit(game, text, early_keyboard(game))]
         case (Phase.DISCUSSION, ev.DISCUSSION_END):
             return _end_discussion(game, now)
         case (Phase.PICK, ev.PICK_END):
@@ -294,7 +315,7 @@ def _start_round(game: Game, number: int, now: datetime) -> Decision:
     )
     question = SendMessage(
         texts.question(game),
-        early_keyboard(),
+        early_keyboard(game),
         ref=question_ref(game),
         report_shown=True,
         image_of=_image_of(game),

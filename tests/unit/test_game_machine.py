@@ -313,8 +313,8 @@ def test_open_lobby_sends_the_lobby_and_sets_its_timer() -> None:
     assert "пока никого" in message.text
     assert f"Игра: {len(QUESTIONS)} вопроса." in message.text
     assert buttons(message.keyboard) == [
-        ("Играю", {"cmd": "join"}),
-        ("Начать игру", {"cmd": "begin"}),
+        ("Играю", {"cmd": "join", "g": GAME_ID}),
+        ("Начать игру", {"cmd": "begin", "g": GAME_ID}),
     ]
     timer = single(of_type(actions, SetTimer))
     assert timer == SetTimer(ev.LOBBY_END, at(SETTINGS.lobby_seconds), game.timer_token)
@@ -599,7 +599,9 @@ def test_begin_by_a_player_starts_round_one() -> None:
     assert question.text == texts.question(game)
     assert "Раунд 1 из 3" in question.text
     assert QUESTIONS[0].text in question.text
-    assert buttons(question.keyboard) == [("Досрочный ответ", {"cmd": "early"})]
+    assert buttons(question.keyboard) == [
+        ("Досрочный ответ", {"cmd": "early", "g": GAME_ID, "r": 1})
+    ]
     deadline = now + timedelta(seconds=SETTINGS.discussion_seconds)
     assert timers(timer_actions) == {
         ev.DISCUSSION_END: SetTimer(ev.DISCUSSION_END, deadline, game.timer_token),
@@ -695,7 +697,7 @@ def test_early_by_the_captain_opens_the_pick() -> None:
     assert message.text == texts.pick(game)
     assert NAMES[chief] in message.text
     assert buttons(message.keyboard) == [
-        (NAMES[user], {"cmd": "pick", "user_id": user}) for user in TEAM
+        (NAMES[user], {"cmd": "pick", "user_id": user, "g": GAME_ID, "r": 1}) for user in TEAM
     ]
     assert timer == SetTimer(ev.PICK_END, game.deadline, game.timer_token)
     assert_timer_discipline(discussion, game, actions, now)
@@ -798,7 +800,7 @@ def test_discussion_warning_edits_the_question_once() -> None:
     assert edit.ref == question_ref(game)
     assert edit.text == texts.question(game, warned=True)
     assert "Осталось 10 секунд" in edit.text
-    assert buttons(edit.keyboard) == [("Досрочный ответ", {"cmd": "early"})]
+    assert buttons(edit.keyboard) == [("Досрочный ответ", {"cmd": "early", "g": GAME_ID, "r": 1})]
 
     again, actions = step(game, warn, at(51))
     assert again == game
@@ -1066,7 +1068,9 @@ def test_pause_end_starts_the_next_round() -> None:
     assert question.ref == question_ref(game) == f"g{GAME_ID}.r2.q"
     assert "Раунд 2 из 3" in question.text
     assert QUESTIONS[1].text in question.text
-    assert buttons(question.keyboard) == [("Досрочный ответ", {"cmd": "early"})]
+    assert buttons(question.keyboard) == [
+        ("Досрочный ответ", {"cmd": "early", "g": GAME_ID, "r": 2})
+    ]
     assert_timer_discipline(pause, game, actions, now)
 
 
@@ -1680,3 +1684,47 @@ def test_the_lobby_names_a_pinned_pack() -> None:
     assert game.pack_title == "Кубок"
     assert "Пакет: «Кубок»." in of_type(actions, SendMessage)[0].text
     assert "Пакет" not in texts.lobby(new_lobby())
+
+
+# Buttons name their game and round: a press from an earlier one never acts on the current ----
+
+
+def test_a_pick_from_an_earlier_round_is_stale_even_in_the_pick_phase() -> None:
+    game = drive(Phase.PICK)
+    game, _ = play(game, pick(captain(game), captain(game)))
+    game, _ = play(game, say(answerer(game), game.question.answer))
+    game, _ = play(game, fire(game, ev.PAUSE_END), early(captain(game)))
+    assert (game.phase, game.round) == (Phase.PICK, 2)
+    old = ev.Pick(captain(game), "old-pick", others(game)[0], GAME_ID, 1)
+    after, actions = step(game, old, NOW)
+    assert after == game
+    assert actions == [AnswerCallback("old-pick", captain(game), texts.TOO_LATE)]
+    current = ev.Pick(captain(game), "pick", others(game)[0], GAME_ID, 2)
+    after, _ = step(game, current, NOW)
+    assert after.phase is Phase.ANSWER
+
+
+def test_an_early_answer_from_an_earlier_round_is_stale() -> None:
+    game = drive(Phase.PAUSE)
+    game, _ = play(game, fire(game, ev.PAUSE_END))
+    assert (game.phase, game.round) == (Phase.DISCUSSION, 2)
+    after, actions = step(game, ev.Early(captain(game), "cb", GAME_ID, 1), NOW)
+    assert after == game
+    assert actions == [AnswerCallback("cb", captain(game), texts.TOO_LATE)]
+
+
+def test_a_press_on_another_games_lobby_is_stale() -> None:
+    game = drive(Phase.LOBBY)
+    for press in (ev.Join(DAVE, "Денис", "cb", GAME_ID + 1), ev.Begin(ALICE, "cb", GAME_ID + 1)):
+        after, actions = step(game, press, NOW)
+        assert after == game
+        assert actions == [AnswerCallback("cb", press.user_id, texts.TOO_LATE)]
+    after, _ = step(game, ev.Join(DAVE, "Денис", "cb", GAME_ID), NOW)
+    assert after.player(DAVE) is not None
+
+
+def test_presses_without_game_or_round_still_act_on_the_current_ones() -> None:
+    """Keyboards sent before buttons carried them stay usable across an upgrade."""
+    game = drive(Phase.DISCUSSION)
+    after, _ = step(game, ev.Early(captain(game), "cb"), NOW)
+    assert after.phase is Phase.PICK
