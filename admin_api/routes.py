@@ -41,6 +41,7 @@ def setup_routes(app: web.Application) -> None:
 
     get("/api/chats", chats.list_chats)
     get(r"/api/chats/{peer_id:-?\d+}", chats.get_chat)
+    get(r"/api/chats/{peer_id:-?\d+}/leaderboard", chats.get_leaderboard)
     router.add_patch(r"/api/chats/{peer_id:-?\d+}/settings", chats.patch_chat_settings)
 
     get("/api/games", games.list_games)

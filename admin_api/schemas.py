@@ -18,6 +18,7 @@ from app.game.judging.reasons import Reason
 from app.game.model import Phase
 from app.packs.limits import MAX_MESSAGE_CHARS
 from app.repositories.games import STATUS_BY_PHASE
+from app.repositories.leaderboard import STREAK_KINDS
 
 MAX_INT32 = 2**31 - 1
 MAX_INT64 = 2**63 - 1
@@ -437,6 +438,48 @@ class ChatDetail(Chat):
 
 class ChatPage(Page):
     items = fields.List(fields.Nested(Chat), required=True)
+
+
+class LeaderboardPlayer(Schema):
+    user_id = fields.Integer(required=True, metadata=INT64)
+    name = fields.String(
+        required=True, metadata={"description": "VK name, else the one of their latest game"}
+    )
+    rank = fields.Integer(
+        required=True,
+        metadata={"description": "by correct answers alone; ties share it (1, 2, 2, 4)"},
+    )
+    correct = fields.Integer(required=True, metadata={"description": "rounds answered right"})
+    answers = fields.Integer(required=True, metadata={"description": "rounds answered"})
+    games = fields.Integer(
+        required=True, metadata={"description": "the chat's games they played (began)"}
+    )
+
+
+class Streak(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(STREAK_KINDS))
+    length = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class TeamRecord(Schema):
+    games = fields.Integer(required=True, metadata={"description": "games that began"})
+    won = fields.Integer(required=True, metadata={"description": "finished games the team won"})
+    lost = fields.Integer(required=True, metadata={"description": "finished games the bot won"})
+    drawn = fields.Integer(required=True, metadata={"description": "finished games drawn"})
+    streak = fields.Nested(
+        Streak,
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "equal results of the latest finished games (stopped ones skipped); "
+            "null before the first finished game"
+        },
+    )
+
+
+class Leaderboard(Page):
+    items = fields.List(fields.Nested(LeaderboardPlayer), required=True)
+    team = fields.Nested(TeamRecord, required=True)
 
 
 # Games ------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from admin_api.docs import BODY_ERRORS, errors
 from admin_api.errors import invalid, not_found
 from admin_api.keys import SETTINGS
 from admin_api.repositories import chats as admin_chats
+from admin_api.repositories import leaderboard
 from admin_api.repositories import packs as admin_packs
 from admin_api.repositories.chats import ChatRecord
 from admin_api.validation import BODY, PATH, QUERY
@@ -113,3 +114,30 @@ async def patch_chat_settings(request: web.Request) -> web.Response:
         chat = await admin_chats.get(session, peer_id)
     assert chat is not None
     return reply(schemas.ChatDetail(), _detail(chat, request.app[SETTINGS]))
+
+
+@docs(
+    tags=TAGS,
+    summary="The chat's leaderboard, as /top shows it in the chat",
+    description=(
+        "items: the chat's players by correct answers over its games (rank: ties share it; "
+        "games: the chat's games they played, that is began); team: the chat's team against "
+        "the bot, won/lost/drawn counting finished games only, streak the run of equal results "
+        "of the latest finished games (stopped games skipped; null before the first)."
+    ),
+    responses=errors(401, 404, 422),
+)
+@match_info_schema(schemas.ChatPath)
+@querystring_schema(schemas.PageQuery)
+@returns(schemas.Leaderboard, 200)
+async def get_leaderboard(request: web.Request) -> web.Response:
+    peer_id, query = request[PATH]["peer_id"], request[QUERY]
+    async with db(request).begin() as session:
+        if await admin_chats.get(session, peer_id) is None:
+            raise not_found("Chat")
+        items, total = await leaderboard.players(
+            session, peer_id, limit=query["limit"], offset=query["offset"]
+        )
+        team = await leaderboard.team(session, peer_id)
+    body = {**page(items, total, query["limit"], query["offset"]), "team": team}
+    return reply(schemas.Leaderboard(), body)

@@ -13,6 +13,8 @@ class Command(Enum):
     STOP = "stop"
     INFO = "info"
     PACK = "pack"
+    TOP = "top"
+    ME = "me"
 
 
 # In chats VK prefixes a message addressed to the bot with "[club123|@name]" or "[club123|Name],".
@@ -41,7 +43,16 @@ _ALIASES: dict[str, Command] = {
     "/pack": Command.PACK,
     "/пакет": Command.PACK,
     "пакет": Command.PACK,
+    "/top": Command.TOP,
+    "/топ": Command.TOP,
+    "/рейтинг": Command.TOP,
+    "рейтинг": Command.TOP,
+    "/me": Command.ME,
+    "/я": Command.ME,
 }
+# Plain words that are a command only as the whole message: "рейтинг у нас так себе" is chat
+# (or an answer), not a request for the leaderboard.
+_ALONE = frozenset({"рейтинг"})
 
 
 def strip_mention(text: str) -> str:
@@ -61,4 +72,6 @@ def parse_command(text: str) -> Command | None:
         return None
     # "/start@club123" is how some clients address a command to one bot.
     head = words[0].split("@", 1)[0].lower().rstrip("!.")
+    if head in _ALONE and len(words) > 1:
+        return None
     return _ALIASES.get(head)

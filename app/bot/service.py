@@ -26,6 +26,7 @@ from app.bot.batcher import Batcher
 from app.bot.consumer import UpdateConsumer
 from app.bot.game_router import GameRouter
 from app.bot.housekeeping import run_housekeeping
+from app.bot.leaderboard_router import LeaderboardRouter
 from app.bot.names import NameResolver
 from app.bot.pack_router import PackRouter
 from app.bot.router import FallbackRouter, HelpRouter, Router
@@ -73,6 +74,7 @@ class Bot:
         routers: list[Router] = [
             HelpRouter(settings.group_id),
             PackRouter(),
+            LeaderboardRouter(),
             self.game,
             FallbackRouter(),
         ]
