@@ -126,7 +126,8 @@ async def seed_lobbies(
         game, _ = machine.open_lobby(first_id + i, settings, deck, first_id + i, now)
         game, _ = machine.step(game, ev.Join(chat.user_id, chat.name, "seed"), now)
         games.append(game)
-        lobby = SendMessage(texts.lobby(game), machine.lobby_keyboard(game), machine.lobby_ref(game))
+        keyboard = machine.lobby_keyboard(game)
+        lobby = SendMessage(texts.lobby(game), keyboard, machine.lobby_ref(game))
         messages.append((chat.peer_id, lobby))
     cmids = await _send_questions(target, messages)
     async with target.engine.begin() as conn:

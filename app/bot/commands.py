@@ -50,9 +50,8 @@ _ALIASES: dict[str, Command] = {
     "/me": Command.ME,
     "/я": Command.ME,
 }
-# Plain words that are a command only as the whole message: "рейтинг у нас так себе" is chat
-# (or an answer), not a request for the leaderboard.
-_ALONE = frozenset({"рейтинг"})
+# A plain word (no slash) is a command only as the whole message: "рейтинг у нас так себе" or
+# the answer "пакет молока" is chat (or an answer), not a request for the leaderboard or packs.
 
 
 def strip_mention(text: str) -> str:
@@ -72,6 +71,6 @@ def parse_command(text: str) -> Command | None:
         return None
     # "/start@club123" is how some clients address a command to one bot.
     head = words[0].split("@", 1)[0].lower().rstrip("!.")
-    if head in _ALONE and len(words) > 1:
+    if not head.startswith("/") and len(words) > 1:
         return None
     return _ALIASES.get(head)

@@ -31,7 +31,12 @@ from app.bot.commands import Command, parse_command, strip_mention
         ("я", None),
         ("", None),
         ("   ", None),
-        ("help me please", Command.HELP),
+        ("help me please", None),  # an answer may start with a command's word
+        ("пакет молока", None),
+        ("стоп-кран", None),
+        ("стоп машина", None),
+        ("[club1|@bot] пакет", Command.PACK),
+        ("/pack random", Command.PACK),
         ("what is /help", None),
         ("Пушкин", None),
         ("[id5|Вася] /start", None),
