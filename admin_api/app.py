@@ -14,7 +14,7 @@ from aiohttp import web
 from aiohttp_apispec import setup_aiohttp_apispec
 
 from admin_api.auth import auth_middleware, bootstrap_admin
-from admin_api.broker import StopPublisher
+from admin_api.broker import ChatPublisher
 from admin_api.docs import finish_spec
 from admin_api.errors import error_middleware
 from admin_api.keys import ENGINE, PUBLISHER, SESSIONMAKER, SETTINGS
@@ -51,7 +51,7 @@ def create_app(settings: Settings) -> web.Application:
         client_max_size=MAX_BODY_BYTES,
     )
     app[SETTINGS] = settings
-    app[PUBLISHER] = StopPublisher(settings)
+    app[PUBLISHER] = ChatPublisher(settings)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(bootstrap_admin)
     app.cleanup_ctx.append(_broker)

@@ -1,9 +1,10 @@
-"""Stop a game the way a chat member's ``/stop`` does: through the chat's shard queue.
+"""Reach a chat's game the way a chat member does: through the chat's shard queue.
 
-The admin API never touches a game's state itself. It publishes a synthetic update into the
-same exchange, routing key and shard queue as the chat's VK updates, so the stop is applied by
-the bot in the chat's order, under the chat's row lock, exactly once (the bot de-duplicates by
-``event_id``), and the results go out through the outbox like any other game message.
+The admin API never touches a game's state itself. To stop a game, or to have an appeal it
+decided applied, it publishes a synthetic update into the same exchange, routing key and shard
+queue as the chat's VK updates, so the bot applies it in the chat's order, under the chat's row
+lock, exactly once (the bot de-duplicates by ``event_id``), and the messages go out through
+the outbox like any other game message.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from app.broker import topology
 from app.broker.connection import UpdatePublisher
-from app.internal_updates import admin_stop
+from app.internal_updates import admin_stop, appeal_decided
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,9 @@ def stop_update(*, peer_id: int, game_id: int, admin_id: int, group_id: int) -> 
     return admin_stop(peer_id=peer_id, game_id=game_id, admin_id=admin_id, group_id=group_id)
 
 
-class StopPublisher:
-    """Publishes admin stops through the shared reconnecting publisher, on first use.
+class ChatPublisher:
+    """Publishes admin stops and decided appeals through the shared reconnecting publisher, on
+    first use.
 
     The rest of the API works without a broker; a failed publish drops the connection, so the
     next stop reconnects instead of reusing a dead channel.
@@ -61,18 +63,27 @@ class StopPublisher:
 
     async def publish_stop(self, *, peer_id: int, game_id: int, admin_id: int) -> str:
         """Publish and wait for the broker's confirm; returns the update's event_id."""
-        if self._publisher is None:
-            raise BrokerNotConfigured
         update = stop_update(
             peer_id=peer_id, game_id=game_id, admin_id=admin_id, group_id=self._group_id
         )
+        return await self._publish(update, peer_id)
+
+    async def publish_appeal_decided(self, *, peer_id: int, appeal_id: int) -> str:
+        """Hand a decided appeal to the bot (which re-applies it from its own sweep if this
+        is lost)."""
+        update = appeal_decided(peer_id=peer_id, appeal_id=appeal_id, group_id=self._group_id)
+        return await self._publish(update, peer_id)
+
+    async def _publish(self, update: dict[str, Any], peer_id: int) -> str:
+        if self._publisher is None:
+            raise BrokerNotConfigured
         try:
             await asyncio.wait_for(
                 self._publisher.publish([(update, update["event_id"], peer_id)]),
                 PUBLISH_TIMEOUT,
             )
         except Exception as exc:
-            log.warning("admin stop not published: %r", exc, extra={"peer_id": peer_id})
+            log.warning("%s not published: %r", update["type"], exc, extra={"peer_id": peer_id})
             await self._publisher.close()
             raise BrokerUnavailable(str(exc) or type(exc).__name__) from exc
         return str(update["event_id"])

@@ -8,7 +8,7 @@ from datetime import datetime
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from admin_api.broker import StopPublisher
+from admin_api.broker import ChatPublisher
 from app.settings import Settings
 
 
@@ -25,5 +25,5 @@ class CurrentAdmin:
 SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONMAKER: web.AppKey[async_sessionmaker[AsyncSession]] = web.AppKey("sessionmaker")
-PUBLISHER = web.AppKey("publisher", StopPublisher)
+PUBLISHER = web.AppKey("publisher", ChatPublisher)
 ADMIN = web.RequestKey("admin", CurrentAdmin)

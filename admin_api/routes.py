@@ -7,7 +7,17 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from admin_api.views import auth, chats, games, health, images, packs, questions, stats
+from admin_api.views import (
+    appeals,
+    auth,
+    chats,
+    games,
+    health,
+    images,
+    packs,
+    questions,
+    stats,
+)
 
 
 def setup_routes(app: web.Application) -> None:
@@ -47,6 +57,10 @@ def setup_routes(app: web.Application) -> None:
     get("/api/games", games.list_games)
     get(r"/api/games/{id:\d+}", games.get_game)
     router.add_post(r"/api/games/{id:\d+}/stop", games.stop_game)
+
+    get("/api/appeals", appeals.list_appeals)
+    router.add_post(r"/api/appeals/{id:\d+}/accept", appeals.accept_appeal)
+    router.add_post(r"/api/appeals/{id:\d+}/reject", appeals.reject_appeal)
 
     get("/api/stats/players", stats.players)
     get("/api/stats/overview", stats.overview)

@@ -547,6 +547,13 @@ class Round(Schema):
     )
     started_at = timestamp()
     answered_at = timestamp(nullable=True)
+    appeal_id = fields.Integer(required=True, allow_none=True)
+    appeal = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.OneOf(["pending", "accepted", "rejected"]),
+        metadata={"description": "the round's appeal (GET /api/appeals), null when none"},
+    )
 
 
 class GameDetail(Game):
@@ -656,3 +663,51 @@ class PackDetail(Pack):
         required=True,
         metadata={"description": "the pack's questions in their order (tour, number)"},
     )
+
+
+# Appeals ----------------------------------------------------------------------------------------
+
+APPEAL_STATUSES = ("pending", "accepted", "rejected")
+
+
+class AppealQuery(PageQuery):
+    status = fields.String(validate=validate.OneOf(APPEAL_STATUSES))
+
+
+class AppealPath(Schema):
+    id = integer(1, MAX_INT32, required=True, description="appeal id")
+
+
+class Appeal(Schema):
+    id = fields.Integer(required=True)
+    game_id = fields.Integer(required=True)
+    peer_id = fields.Integer(required=True, metadata=INT64)
+    round = fields.Integer(required=True)
+    question_id = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "null once deleted"}
+    )
+    question_text = fields.String(required=True, allow_none=True)
+    correct_answer = fields.String(
+        required=True, allow_none=True, metadata={"description": "the author's answer"}
+    )
+    answer_text = fields.String(required=True, metadata={"description": "the team's answer"})
+    filed_by = fields.Integer(required=True, metadata={**INT64, "description": "the captain"})
+    status = fields.String(required=True, validate=validate.OneOf(APPEAL_STATUSES))
+    created_at = timestamp()
+    decided_at = timestamp(nullable=True)
+    decided_by = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={**INT64, "description": "a VK user (chat) or an admin id (api)"},
+    )
+    decided_via = fields.String(
+        required=True, allow_none=True, validate=validate.OneOf(["chat", "api"])
+    )
+    applied = fields.Boolean(
+        required=True,
+        metadata={"description": "the bot has corrected the game and told the chat"},
+    )
+
+
+class AppealPage(Page):
+    items = fields.List(fields.Nested(Appeal), required=True)

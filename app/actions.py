@@ -77,7 +77,13 @@ class SetTimer:
 
 @dataclass(frozen=True)
 class CancelTimers:
-    """Drop every pending timer of this chat (the game ended or moved on)."""
+    """Drop every pending timer of this chat (the game ended or moved on), except the lasting
+    ones (:data:`LASTING_TIMERS`), which outlive phases and games."""
+
+
+# Timers a phase change does not cancel: an appeal's window (``app.game.appeals.APPEAL_END``)
+# runs on into the next rounds and past the game's end.
+LASTING_TIMERS = frozenset({"appeal_end"})
 
 
 MessageAction = SendMessage | EditMessage | AnswerCallback

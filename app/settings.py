@@ -85,6 +85,7 @@ class Settings(BaseSettings):
     game_pick_seconds: int = _timing(30, "GAME_PICK_SECONDS", "pick_seconds")
     game_answer_seconds: int = _timing(60, "GAME_ANSWER_SECONDS", "answer_seconds")
     game_pause_seconds: int = _timing(3, "GAME_PAUSE_SECONDS", "pause_seconds")
+    game_appeal_seconds: int = _timing(60, "GAME_APPEAL_SECONDS", "appeal_seconds")
     # Behind a reverse proxy the admin API sees the proxy's address; trusting the last
     # X-Forwarded-For hop lets login throttling count per real client address instead.
     admin_trust_proxy: bool = Field(default=False, alias="ADMIN_TRUST_PROXY")
@@ -187,6 +188,7 @@ class Settings(BaseSettings):
             pick_seconds=self.game_pick_seconds,
             answer_seconds=self.game_answer_seconds,
             pause_seconds=self.game_pause_seconds,
+            appeal_seconds=self.game_appeal_seconds,
         )
 
     def describe(self) -> dict[str, object]:

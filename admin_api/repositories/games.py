@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import GamePlayer, GameRound, GameRow, VKUserName
+from app.db.models import Appeal, GamePlayer, GameRound, GameRow, VKUserName
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,8 @@ class RoundRecord:
     reason: str | None
     started_at: datetime
     answered_at: datetime | None
+    appeal_id: int | None = None
+    appeal: str | None = None  # the appeal's status: pending, accepted, rejected
 
 
 def _select_games() -> Select[Any]:
@@ -142,11 +144,16 @@ async def rounds(session: AsyncSession, game_id: int) -> list[RoundRecord]:
             GameRound.reason,
             GameRound.started_at,
             GameRound.answered_at,
+            Appeal.id.label("appeal_id"),
+            Appeal.status.label("appeal"),
         )
         .outerjoin(
             GamePlayer,
             (GamePlayer.game_id == GameRound.game_id)
             & (GamePlayer.user_id == GameRound.answerer_id),
+        )
+        .outerjoin(
+            Appeal, (Appeal.game_id == GameRound.game_id) & (Appeal.round == GameRound.number)
         )
         .where(GameRound.game_id == game_id)
         .order_by(GameRound.number)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from app.actions import Action, CancelTimers, SetTimer
+from app.actions import LASTING_TIMERS, Action, CancelTimers, SetTimer
 from app.game.model import Game
-from app.repositories import batch, decks
+from app.repositories import appeals, batch, decks
 from app.repositories.batch import ChatWrites, Connection, LockedChat
 
 
@@ -61,6 +61,17 @@ class ChatTx:
         self.writes.decks.add(game_id)
         return game_id
 
+    async def load_game(self, game_id: int) -> Game | None:
+        """One of this chat's games, running or over, as this batch last left it (a game saved
+        through :meth:`save` is written with the batch, its mirror diffed against this)."""
+        if game_id in self._loaded:
+            saved = self.writes.games.get(game_id)
+            return saved[0] if saved is not None else self._loaded[game_id]
+        game = await appeals.load_game(self._conn, self.peer_id, game_id)
+        if game is not None:
+            self._loaded[game_id] = game
+        return game
+
     async def last_over(self) -> Game | None:
         return await batch.last_over(self._conn, self.peer_id)
 
@@ -85,7 +96,8 @@ class ChatTx:
         for action in actions:
             if isinstance(action, CancelTimers):
                 writes.cancel_timers = True
-                writes.timers.clear()  # set earlier in this batch: cancelled as well
+                # Set earlier in this batch: cancelled as well, but for the lasting ones.
+                writes.timers = [t for t in writes.timers if t.name in LASTING_TIMERS]
             elif isinstance(action, SetTimer):
                 writes.timers.append(action)
             else:

@@ -13,10 +13,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from app.actions import Action, AnswerCallback, CancelTimers, SendMessage
+from app.bot import appeal_router
 from app.bot.chat_tx import ChatTx
 from app.bot.commands import Command, parse_command
 from app.bot.names import NameResolver
-from app.game import config, machine, texts
+from app.game import appeals, config, machine, texts
 from app.game import events as ev
 from app.game.model import GameSettings
 from app.internal_updates import AdminStop, Incoming
@@ -128,6 +129,8 @@ class GameRouter:
     async def apply_timer(
         self, chat: ChatTx, fired: ev.TimerFired, now: datetime
     ) -> Sequence[Action]:
+        if fired.name == appeals.APPEAL_END:  # a lasting timer: not the running game's phase
+            return await appeal_router.window_closed(chat, fired)
         return await self.apply(chat, fired, now, [])
 
     async def shown(self, chat: ChatTx, event: ev.MessageShown, now: datetime) -> Sequence[Action]:

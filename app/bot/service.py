@@ -14,13 +14,14 @@ import contextlib
 import logging
 import math
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 from aio_pika.abc import AbstractQueue
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import metrics
+from app.bot.appeal_router import AppealRouter
 from app.bot.applier import AbandonWork, Applier, ShownWork, TimerWork, UpdateWork, Work
 from app.bot.batcher import Batcher
 from app.bot.consumer import UpdateConsumer
@@ -37,9 +38,10 @@ from app.broker.connection import open_topology
 from app.db.engine import create_engine, create_sessionmaker
 from app.db.pool import Pool, create_pool
 from app.game import judge
-from app.internal_updates import Incoming
+from app.internal_updates import Incoming, appeal_decided, parse_incoming
 from app.loops import run_every, wait_any
 from app.ops_endpoints import serve_ops
+from app.repositories import appeals as appeal_rows
 from app.repositories import gauges
 from app.repositories.batch import Persisted
 from app.repositories.timers import DueTimer
@@ -57,6 +59,8 @@ BROKER_BACKOFF = RetryPolicy(attempts=0, base_delay=0.5, max_delay=10.0)
 # against 62.5 with four, which committed small batches and kept Postgres busier per event.
 MAX_CONCURRENT_BATCHES = 2
 MAX_BATCH = 100
+APPEAL_SWEEP_SECONDS = 10.0
+APPEAL_SWEEP_GRACE = timedelta(seconds=10)  # the admin API's own publish goes first
 
 REQUIRED = ("DATABASE_URL", "AMQP_URL", "VK_TOKEN", "VK_GROUP_ID")
 
@@ -74,6 +78,7 @@ class Bot:
         routers: list[Router] = [
             HelpRouter(settings.group_id),
             PackRouter(),
+            AppealRouter(vk),
             LeaderboardRouter(),
             self.game,
             FallbackRouter(),
@@ -89,6 +94,7 @@ class Bot:
             mine=lambda peer_id: topology.shard_of(peer_id, shards) in preferred,
         )
         self.broker_connected = False
+        self._group_id = settings.group_id
 
     def submit_update(self, update: Incoming) -> asyncio.Future[str]:
         return self.batcher.submit(update.peer_id, UpdateWork(update))
@@ -123,6 +129,17 @@ class Bot:
                 log.warning("could not report a shown message", extra={"peer_id": peer_id})
 
         self.batcher.submit(peer_id, ShownWork(peer_id, ref, at)).add_done_callback(done)
+
+    async def sweep_appeals(self) -> None:
+        """Apply appeal decisions taken through the API whose update never arrived (the
+        admin API committed the decision, then could not publish): the same update again."""
+        cutoff = datetime.now(UTC) - APPEAL_SWEEP_GRACE
+        for appeal_id, peer_id in await appeal_rows.unapplied(self._pool, cutoff):
+            log.warning(
+                "applying a decided appeal the bot never received", extra={"peer_id": peer_id}
+            )
+            raw = appeal_decided(peer_id=peer_id, appeal_id=appeal_id, group_id=self._group_id)
+            await self.submit_update(parse_incoming(raw))
 
     def after_commit(self, persisted: Persisted) -> None:
         """Hand the batch's new outbox rows and timers over in memory (no read-back)."""
@@ -159,6 +176,10 @@ async def serve_bot(settings: Settings, stop: asyncio.Event, consume_updates: Co
                 run_housekeeping(create_sessionmaker(engine), stop), name="housekeeping"
             )
             gauge_task = asyncio.create_task(refresh_gauges(bot._sessionmaker, stop), name="gauges")
+            appeals_task = asyncio.create_task(
+                run_every(APPEAL_SWEEP_SECONDS, bot.sweep_appeals, stop, what="appeals", log=log),
+                name="appeals-sweep",
+            )
             ops = await serve_ops(
                 settings.metrics_host,
                 settings.metrics_port,
@@ -166,6 +187,7 @@ async def serve_bot(settings: Settings, stop: asyncio.Event, consume_updates: Co
             )
             await consume_updates(settings, bot, stop)
             await gauge_task
+            await appeals_task
             if ops is not None:
                 await ops.cleanup()
             log.info("stopping: finishing in-flight updates")

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Identity,
@@ -248,6 +249,35 @@ class GameRound(Base):
     __table_args__ = (
         Index("ix_game_rounds_question_id", "question_id"),
         Index("ix_game_rounds_answerer_id", "answerer_id"),
+    )
+
+
+class Appeal(Base):
+    """A captain's appeal of a wrong verdict (migration 0010): one per round, decided once."""
+
+    __tablename__ = "appeals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    game_id: Mapped[int] = mapped_column(Integer, ForeignKey("games.id", ondelete="CASCADE"))
+    peer_id: Mapped[int] = mapped_column(BigInteger)
+    round: Mapped[int] = mapped_column(Integer)
+    question_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("questions.id", ondelete="SET NULL")
+    )
+    answer_text: Mapped[str] = mapped_column(Text)
+    filed_by: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), server_default="pending")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    decided_at: Mapped[datetime | None] = mapped_column()
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    decided_via: Mapped[str | None] = mapped_column(String(8))
+    applied_at: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (
+        UniqueConstraint("game_id", "round", name="uq_appeals_round"),
+        CheckConstraint("status IN ('pending', 'accepted', 'rejected')", name="ck_appeals_status"),
+        Index("ix_appeals_status", "status", "id"),
+        Index("ix_appeals_peer_id", "peer_id"),
     )
 
 

@@ -16,6 +16,7 @@ BOUNDS: dict[str, tuple[int, int]] = {
     "pick_seconds": (1, 3600),
     "answer_seconds": (1, 3600),
     "pause_seconds": (0, 600),
+    "appeal_seconds": (0, 3600),
 }
 
 

@@ -27,8 +27,8 @@ from app.actions import (
     SendMessage,
     SetTimer,
 )
+from app.game import appeals, texts
 from app.game import events as ev
-from app.game import texts
 from app.game.judge import Reason, judge
 from app.game.model import MAX_PLAYERS, Game, GameSettings, Phase, Player, Question, RoundResult
 
@@ -387,13 +387,28 @@ def _verdict(game: Game, given: str | None, now: datetime) -> Decision:
         score_team=game.score_team + int(correct),
         score_bot=game.score_bot + int(not correct),
     )
-    message = SendMessage(texts.verdict(game, correct, given))
+    message, window = _verdict_message(game, result, correct, given)
     if game.round >= game.rounds_total or game.settings.pause_seconds <= 0:
         game, actions = _after_round(game, now)
-        return game, [message, *actions]
+        return game, [message, *actions, *window]
     deadline = now + timedelta(seconds=game.settings.pause_seconds)
     game = game.moved(Phase.PAUSE, deadline=deadline, answerer_id=None)
-    return game, [message, CancelTimers(), _timer(game, ev.PAUSE_END, deadline)]
+    return game, [message, CancelTimers(), _timer(game, ev.PAUSE_END, deadline), *window]
+
+
+def _verdict_message(
+    game: Game, result: RoundResult, correct: bool, given: str | None
+) -> tuple[SendMessage, list[Action]]:
+    """The verdict; a wrong answer's carries the «Апелляция» button, taken off by a lasting
+    timer when the window closes (listed after any CancelTimers, which spares it)."""
+    end = appeals.window_end(game, result)
+    text = texts.verdict(game, correct, given, appealable=end is not None)
+    ref = appeals.verdict_ref(game.id, result.number)
+    if end is None:
+        return SendMessage(text, ref=ref), []
+    keyboard = appeals.appeal_keyboard(game.id, result.number)
+    timer = SetTimer(appeals.APPEAL_END, end, appeals.timer_token(game.id, result.number))
+    return SendMessage(text, keyboard, ref=ref), [timer]
 
 
 def _after_round(game: Game, now: datetime) -> Decision:

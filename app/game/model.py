@@ -39,6 +39,7 @@ class GameSettings:
     pick_seconds: int = 30
     answer_seconds: int = 60
     pause_seconds: int = 3
+    appeal_seconds: int = 60  # how long a wrong verdict can be appealed (0: no appeals)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ class RoundResult:
     answered_at: datetime | None
     # Why the judge decided so (app.game.judging.reasons.Reason's value); None in old states.
     reason: str | None = None
+    # The round's appeal (app.game.appeals): None, "pending", "accepted" or "rejected".
+    appeal: str | None = None
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,7 @@ def state_json(game: Game) -> dict[str, Any]:
                 "started_at": r.started_at.isoformat(),
                 "answered_at": _iso(r.answered_at),
                 "reason": r.reason,
+                "appeal": r.appeal,
             }
             for r in game.results
         ],
@@ -262,6 +266,7 @@ def from_json(data: dict[str, Any], deck: list[dict[str, Any]] | None = None) ->
                 started_at=datetime.fromisoformat(r["started_at"]),
                 answered_at=_dt(r.get("answered_at")),
                 reason=r.get("reason"),
+                appeal=r.get("appeal"),
             )
             for r in data.get("results", ())
         ),

@@ -126,7 +126,7 @@ def score(game: Game) -> str:
     return f"Знатоки {game.score_team} : {game.score_bot} Бот"
 
 
-def verdict(game: Game, correct: bool, given: str | None) -> str:
+def verdict(game: Game, correct: bool, given: str | None, *, appealable: bool = False) -> str:
     q = game.question
     if given is None:
         head = "Время вышло, ответа нет. Очко боту."
@@ -141,7 +141,40 @@ def verdict(game: Game, correct: bool, given: str | None) -> str:
     lines.append(f"Счёт: {score(game)}.")
     if game.round < game.rounds_total and game.settings.pause_seconds > 0:
         lines.append(f"Следующий вопрос через {game.settings.pause_seconds} с.")
+    if appealable:
+        lines.append(
+            f"Не согласны? Капитан может подать апелляцию в течение "
+            f"{game.settings.appeal_seconds} с."
+        )
     return "\n".join(lines)
+
+
+APPEAL_MARKS = {
+    "pending": "апелляция на рассмотрении",
+    "accepted": "апелляция принята",
+    "rejected": "апелляция отклонена",
+}
+
+
+def appeal_filed(game: Game, number: int, given: str, author_answer: str) -> str:
+    return (
+        f"Капитан {game.name_of(game.captain_id)} подал апелляцию на раунд {number}.\n"
+        f"Ответ команды: «{given}».\nАвторский ответ: {author_answer}.\n"
+        "Принять или отклонить её может администратор беседы."
+    )
+
+
+def appeal_decision_note(accepted: bool, who: str) -> str:
+    return f"Решение: {'принята' if accepted else 'отклонена'} ({who})."
+
+
+def appeal_decided(game: Game, number: int, given: str, accepted: bool) -> str:
+    if accepted:
+        return (
+            f"Апелляция принята: ответ «{given}» в раунде {number} засчитан, очко знатокам.\n"
+            f"Счёт: {score(game)}."
+        )
+    return f"Апелляция по раунду {number} отклонена. Счёт не меняется: {score(game)}."
 
 
 # Sources can be long lists of links: the verdict names the first few.
@@ -182,7 +215,8 @@ def results(game: Game) -> str:
             who = game.name_of(result.answerer_id) if result.answerer_id else "никто"
             mark = "верно ✅" if result.correct else "неверно ❌"
             given = f"«{result.answer_text}»" if result.answer_text else "без ответа"
-            lines.append(f"{result.number}. Отвечал(а) {who}: {given} — {mark}")
+            appeal = f" ({APPEAL_MARKS[result.appeal]})" if result.appeal in APPEAL_MARKS else ""
+            lines.append(f"{result.number}. Отвечал(а) {who}: {given} — {mark}{appeal}")
         answers = Counter(r.answerer_id for r in game.results if r.answerer_id)
         correct = Counter(r.answerer_id for r in game.results if r.answerer_id and r.correct)
         lines.append("\nИгроки:")
@@ -206,6 +240,9 @@ def info(game: Game, now: datetime) -> str:
         lines.append(f"Отвечает: {game.name_of(game.answerer_id)}.")
     if game.deadline is not None:
         lines.append(f"Осталось секунд: {seconds_left(game.deadline, now)}.")
+    appeals = [f"раунд {r.number} — {APPEAL_MARKS[r.appeal]}" for r in game.results if r.appeal]
+    if appeals:
+        lines.append(f"Апелляции: {'; '.join(appeals)}.")
     lines.append("Остановить игру: /stop.")
     return "\n".join(lines)
 

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.actions import MessageAction, SetTimer
+from app.actions import LASTING_TIMERS, MessageAction, SetTimer
 from app.game.model import Game, deck_json, from_json, state_json
 from app.repositories.games import status_of
 from app.repositories.outbox import OutboxRow, row_values
@@ -189,9 +189,9 @@ WITH saved AS (
         AS u(game_id, number, question_id, question_text, correct_answer, answerer_id,
              answer_text, correct, started_at, answered_at, reason)
     LEFT JOIN questions q ON q.id = u.question_id  -- a question deleted mid-game: NULL
-    ON CONFLICT (game_id, number) DO NOTHING
+    ON CONFLICT (game_id, number) DO UPDATE SET correct = excluded.correct  -- an appeal
 ), cancelled AS (
-    DELETE FROM timers WHERE peer_id = ANY($33::bigint[])
+    DELETE FROM timers WHERE peer_id = ANY($33::bigint[]) AND name <> ALL($42::text[])
 ), timer AS (
     INSERT INTO timers (peer_id, name, token, due_at)
     SELECT * FROM unnest($34::bigint[], $35::text[], $36::text[], $37::timestamptz[])
@@ -209,6 +209,9 @@ FROM timer
 UNION ALL
 SELECT 'o', id, peer_id, method, NULL, next_attempt_at, params, ref FROM queued
 """
+
+
+_LASTING = sorted(LASTING_TIMERS)  # timers a CancelTimers leaves in place
 
 
 class _Columns:
@@ -251,6 +254,7 @@ async def persist(conn: Connection, writes: Sequence[ChatWrites]) -> Persisted:
         cancel,
         *timers.columns,
         *outbox.columns,
+        _LASTING,
     ]
     queued: list[OutboxRow] = []
     set_timers: list[DueTimer] = []
@@ -295,9 +299,18 @@ def _add_game(
             is_captain = player.user_id == game.captain_id
             players.add(game.id, player.user_id, player.name, position, is_captain)
     known = len(loaded.results) if loaded is not None else 0
-    if len(game.results) > known:
+    changed = (
+        [  # rounds already mirrored whose verdict an appeal changed
+            new
+            for old, new in zip(loaded.results, game.results, strict=False)
+            if old.correct != new.correct
+        ]
+        if loaded is not None and loaded.results is not game.results
+        else []
+    )
+    if len(game.results) > known or changed:
         by_id = {question.id: question for question in game.questions}
-        for result in game.results[known:]:
+        for result in [*changed, *game.results[known:]]:
             question = by_id[result.question_id]
             rounds.add(
                 game.id,

@@ -267,6 +267,16 @@ class VKClient:
         response = await self.call("messages.getConversationMembers", peer_id=peer_id)
         return [_user(profile) for profile in response.get("profiles", [])]
 
+    async def conversation_admins(self, peer_id: int) -> set[int]:
+        """The ids of the conversation's admins (owner included), from getConversationMembers'
+        ``is_admin``; VK answers only when the bot itself is an admin there."""
+        response = await self.call("messages.getConversationMembers", peer_id=peer_id)
+        return {
+            int(item["member_id"])
+            for item in response.get("items", [])
+            if isinstance(item, dict) and item.get("is_admin") and "member_id" in item
+        }
+
     async def get_users(self, user_ids: Sequence[int]) -> list[VKUser]:
         if not user_ids:
             return []

@@ -50,6 +50,8 @@ async def play(
     end: End = "finish",
     deck: tuple[Question, ...] | None = None,
     seed: int = 1,
+    now: datetime = NOW,
+    settings: GameSettings | None = None,
 ) -> Game:
     """Open a lobby, join ``players``, play one round per ``answers`` item (who answers, how:
     the right answer, a wrong one, silence, or what they :class:`Says`).
@@ -63,7 +65,8 @@ async def play(
             await batch.lock_and_load(conn, [], [peer_id])
             deck = deck or await decks.random_deck(conn, peer_id, rounds)
             game_id = await batch.create_game(conn, peer_id)
-        game = _play(game_id, deck, players, answers, end, seed)
+        settings = settings or GameSettings(pause_seconds=0)
+        game = _play(game_id, deck, players, answers, end, seed, now, settings)
         await save_game(pool, peer_id, game)
     finally:
         await pool.close()
@@ -77,12 +80,14 @@ def _play(
     answers: Sequence[tuple[int, How | Says]],
     end: End,
     seed: int,
+    now: datetime,
+    settings: GameSettings,
 ) -> Game:
-    game, _ = machine.open_lobby(game_id, GameSettings(pause_seconds=0), deck, seed, NOW)
+    game, _ = machine.open_lobby(game_id, settings, deck, seed, now)
 
     def step(event: ev.GameEvent) -> None:
         nonlocal game
-        game, _ = machine.step(game, event, NOW)
+        game, _ = machine.step(game, event, now)
 
     assert not (end == "close" and players), "a closed lobby is one nobody joined"
     for user_id, name in players:

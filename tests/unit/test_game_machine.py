@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import pytest
 
 from app.actions import (
+    LASTING_TIMERS,
     Action,
     AnswerCallback,
     CancelTimers,
@@ -26,8 +27,8 @@ from app.actions import (
     SendMessage,
     SetTimer,
 )
+from app.game import appeals, texts
 from app.game import events as ev
-from app.game import texts
 from app.game.machine import (
     MAX_SHOWN_DELAY,
     lobby_ref,
@@ -274,7 +275,10 @@ def assert_timer_discipline(old: Game, new: Game, actions: Sequence[Action], now
     sets = [i for i, a in enumerate(actions) if isinstance(a, SetTimer)]
     assert cancels, "a phase change must cancel the old timers"
     assert all(i > max(cancels) for i in sets), "a SetTimer before CancelTimers is dropped"
-    set_timers = of_type(actions, SetTimer)
+    # An appeal's window (a lasting timer) is the verdict's, with its own token.
+    lasting = [t for t in of_type(actions, SetTimer) if t.name in LASTING_TIMERS]
+    assert all(t.token == appeals.timer_token(new.id, old.round) for t in lasting)
+    set_timers = [t for t in of_type(actions, SetTimer) if t.name not in LASTING_TIMERS]
     assert all(timer.token == new.timer_token for timer in set_timers)
     if new.phase.over:
         assert set_timers == []
@@ -1435,7 +1439,14 @@ def test_full_game_end_to_end() -> None:
         ),
     ]
 
-    # every message whose buttons were shown had them taken off again
+    # every message whose buttons were shown had them taken off again (the verdicts' appeal
+    # buttons by their windows' timers, which the shell routes to appeals.window_closed)
+    windows = [a for a in transcript if isinstance(a, SetTimer) and a.name == appeals.APPEAL_END]
+    assert len(windows) == 1  # round 2's wrong answer; round 3's silence cannot be appealed
+    for window in windows:
+        parsed = appeals.parse_timer_token(window.token)
+        assert parsed == (game.id, 2)
+        transcript.extend(appeals.window_closed(game, parsed[1]))
     assert live_buttons(transcript) == set()
     # nothing more happens
     assert step(game, fire(game, ev.PAUSE_END), at(clock)) == (game, [])
@@ -1457,13 +1468,20 @@ def live_buttons(actions: Iterable[Action]) -> set[str]:
 
 
 def expected_live_buttons(game: Game) -> set[str]:
+    """The phase's message, and every appealable verdict (the walk never closes a window: the
+    shell does, with a lasting timer the machine does not see)."""
+    verdicts = {
+        appeals.verdict_ref(game.id, r.number)
+        for r in game.results
+        if appeals.window_end(game, r) is not None
+    }
     if game.phase is Phase.LOBBY:
-        return {lobby_ref(game)}
+        return {lobby_ref(game)} | verdicts
     if game.phase is Phase.DISCUSSION:
-        return {question_ref(game)}
+        return {question_ref(game)} | verdicts
     if game.phase is Phase.PICK:
-        return {pick_ref(game)}
-    return set()
+        return {pick_ref(game)} | verdicts
+    return verdicts
 
 
 # Purity -----------------------------------------------------------------------------------------

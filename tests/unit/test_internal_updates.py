@@ -1,10 +1,17 @@
-"""Internal updates (the admin's stop): built, parsed, refused when malformed; VK's still pass."""
+"""Internal updates (the admin's stop, an appeal decided through the API): built, parsed,
+refused when malformed; VK's still pass."""
 
 from __future__ import annotations
 
 import pytest
 
-from app.internal_updates import AdminStop, admin_stop, parse_incoming
+from app.internal_updates import (
+    AdminStop,
+    AppealDecided,
+    admin_stop,
+    appeal_decided,
+    parse_incoming,
+)
 from app.vk.updates import MalformedUpdate, MessageNew
 
 
@@ -20,6 +27,21 @@ def test_an_admin_stop_round_trips() -> None:
 )
 def test_a_malformed_admin_stop_is_refused(obj: dict[str, object]) -> None:
     raw = {"type": "znatoki_admin_stop", "event_id": "admin-stop-1", "object": obj}
+    with pytest.raises(MalformedUpdate):
+        parse_incoming(raw)
+
+
+def test_an_appeal_decision_round_trips_with_a_stable_event_id() -> None:
+    raw = appeal_decided(peer_id=2000000001, appeal_id=9, group_id=5)
+    assert raw["event_id"] == "appeal-decided-9"  # a re-submission is the same update
+    assert parse_incoming(raw) == AppealDecided("appeal-decided-9", 2000000001, 9)
+
+
+@pytest.mark.parametrize(
+    "obj", [{"appeal_id": 9}, {"peer_id": 1, "appeal_id": "9"}, {"peer_id": 1, "appeal_id": False}]
+)
+def test_a_malformed_appeal_decision_is_refused(obj: dict[str, object]) -> None:
+    raw = {"type": "znatoki_appeal_decided", "event_id": "appeal-decided-9", "object": obj}
     with pytest.raises(MalformedUpdate):
         parse_incoming(raw)
 
