@@ -15,7 +15,9 @@ from vk_emulator.world import CHAT_PEER_OFFSET, JSON, Chat, Message, World
 
 Params = Mapping[str, str]
 
-MAX_TEXT = 4096
+# VK's documented cap for messages.send/edit (the schema's maxLength; SDKs often split at
+# 4096, which older clients showed whole). The bot clips to the same limit (app/vk/limits.py).
+MAX_TEXT = 9000
 MAX_MESSAGE_PAYLOAD = 1000
 MAX_PEER_IDS = 100
 MAX_EVENT_DATA = 1000

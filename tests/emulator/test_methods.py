@@ -134,7 +134,7 @@ async def test_send_with_peer_ids_returns_entries_and_per_peer_errors(
         ({"message": "x"}, 100),  # no random_id
         ({"random_id": 2**31, "message": "x"}, 100),  # not int32
         ({"random_id": 1, "message": ""}, 100),  # empty text, no attachment
-        ({"random_id": 1, "message": "x" * 4097}, 914),
+        ({"random_id": 1, "message": "x" * 9001}, 914),
         ({"random_id": 1, "message": "x", "keyboard": "{not json"}, 911),
         ({"random_id": 1}, 100),
     ],
@@ -143,8 +143,8 @@ async def test_send_parameter_errors(vk: Any, chat: Any, params: dict[str, Any],
     assert error_code(await vk("messages.send", peer_id=chat["peer_id"], **params)) == code
 
 
-async def test_send_accepts_exactly_4096_chars(vk: Any, chat: Any) -> None:
-    body = await vk("messages.send", peer_id=chat["peer_id"], random_id=1, message="я" * 4096)
+async def test_send_accepts_exactly_9000_chars(vk: Any, chat: Any) -> None:
+    body = await vk("messages.send", peer_id=chat["peer_id"], random_id=1, message="я" * 9000)
     assert isinstance(body["response"], int)
 
 
@@ -212,7 +212,7 @@ async def test_edit_errors(vk: Any, ctl: Any, chat: Any) -> None:
     assert error_code(await vk(edit, peer_id=peer, conversation_message_id=99, message="x")) == 100
     assert error_code(await vk(edit, peer_id=peer, message="x")) == 100
     assert error_code(await vk(edit, peer_id=peer, conversation_message_id=1, message="x")) == 920
-    too_long = "x" * 5000
+    too_long = "x" * 9001
     assert error_code(await vk(edit, peer_id=peer, cmid=2, message=too_long)) == 914
     assert error_code(await vk(edit, peer_id=peer, cmid=2, message="x", keyboard="[]")) == 911
     assert error_code(await vk(edit, peer_id=peer + 1, cmid=2, message="x")) == 917
