@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     game_pick_seconds: int = _timing(30, "GAME_PICK_SECONDS", "pick_seconds")
     game_answer_seconds: int = _timing(60, "GAME_ANSWER_SECONDS", "answer_seconds")
     game_pause_seconds: int = _timing(3, "GAME_PAUSE_SECONDS", "pause_seconds")
+    game_mode: Literal["classic", "tv"] = Field(default="classic", alias="GAME_MODE")
+    game_spin_step_seconds: int = _timing(1, "GAME_SPIN_STEP_SECONDS", "spin_step_seconds")
+    game_blitz_seconds: int = _timing(20, "GAME_BLITZ_SECONDS", "blitz_seconds")
     # Behind a reverse proxy the admin API sees the proxy's address; trusting the last
     # X-Forwarded-For hop lets login throttling count per real client address instead.
     admin_trust_proxy: bool = Field(default=False, alias="ADMIN_TRUST_PROXY")
@@ -187,6 +190,9 @@ class Settings(BaseSettings):
             pick_seconds=self.game_pick_seconds,
             answer_seconds=self.game_answer_seconds,
             pause_seconds=self.game_pause_seconds,
+            mode=self.game_mode,
+            spin_step_seconds=self.game_spin_step_seconds,
+            blitz_seconds=self.game_blitz_seconds,
         )
 
     def describe(self) -> dict[str, object]:

@@ -16,7 +16,7 @@ from app.actions import Action, AnswerCallback, CancelTimers, SendMessage
 from app.bot.chat_tx import ChatTx
 from app.bot.commands import Command, parse_command
 from app.bot.names import NameResolver
-from app.game import config, machine, texts
+from app.game import config, machine, texts, tv
 from app.game import events as ev
 from app.game.model import GameSettings
 from app.internal_updates import AdminStop, Incoming
@@ -154,7 +154,7 @@ class GameRouter:
         if chat.game is not None:
             return await self.apply(chat, ev.StartRequested(user_id), now, [])
         settings = config.effective(self._defaults, chat.settings)
-        deck = await chat.pick_deck(settings.rounds)
+        deck = await chat.pick_deck(tv.deck_size(settings))
         if not deck.questions:
             return [SendMessage(texts.no_questions())]
         game_id = await chat.create_game()

@@ -29,7 +29,15 @@ from datetime import datetime, timedelta
 from app.actions import NO_BUTTONS, Action, CancelTimers, EditMessage, SendMessage, SetTimer
 from app.game import events as ev
 from app.game import machine, texts
-from app.game.model import BLITZ_QUESTIONS, BLITZ_SECTOR, SECTORS, Game, Phase
+from app.game.model import (
+    BLITZ_QUESTIONS,
+    BLITZ_SECTOR,
+    SECTORS,
+    TV_MAX_ROUNDS,
+    Game,
+    GameSettings,
+    Phase,
+)
 
 # The sectors the arrow visibly passes before it stops: the message is sent showing the first,
 # edited for each next one, then edited once more with the stop.
@@ -47,6 +55,14 @@ class Spin:
     passes: tuple[int, ...]
     landed: int  # where the arrow stopped
     sector: int  # the sector played: ``landed``, or the next playable one after it
+
+
+def deck_size(settings: GameSettings) -> int:
+    """The questions a game asks the deck for: a TV game may play TV_MAX_ROUNDS rounds, one
+    of them a blitz of three. A smaller deck is fine: the game ends when it runs out."""
+    if settings.mode == "tv":
+        return TV_MAX_ROUNDS + BLITZ_QUESTIONS - 1
+    return settings.rounds
 
 
 def _wrap(n: int) -> int:
