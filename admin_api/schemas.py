@@ -13,7 +13,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate
 
-from app.game.config import BOUNDS
+from app.game.config import BOUNDS, CHOICES
 from app.game.judging.reasons import Reason
 from app.game.model import Phase
 from app.packs.limits import MAX_MESSAGE_CHARS
@@ -382,11 +382,24 @@ def _patch_field(low: int, high: int) -> fields.Field:
     )
 
 
-# One field per game setting, straight from the bounds the bot applies (app.game.config), and
-# the pack the chat plays (the bot reads ``settings["pack_id"]``).
+def _patch_choice(choices: tuple[str, ...]) -> fields.Field:
+    return fields.String(
+        allow_none=True,
+        validate=validate.OneOf(choices),
+        metadata={"description": f"one of {', '.join(choices)}; null removes the override"},
+    )
+
+
+def _choice(choices: tuple[str, ...], **kwargs: Any) -> fields.Field:
+    return fields.String(validate=validate.OneOf(choices), **kwargs)
+
+
+# One field per game setting, straight from the bounds and choices the bot applies
+# (app.game.config), and the pack the chat plays (the bot reads ``settings["pack_id"]``).
 SettingsPatch = Schema.from_dict(
     {
         **{name: _patch_field(low, high) for name, (low, high) in BOUNDS.items()},
+        **{name: _patch_choice(choices) for name, choices in CHOICES.items()},
         "pack_id": StrictInt(
             allow_none=True,
             strict=True,
@@ -400,10 +413,18 @@ SettingsPatch = Schema.from_dict(
     name="SettingsPatch",
 )
 GameSettings = Schema.from_dict(
-    {name: fields.Integer(required=True) for name in BOUNDS}, name="GameSettings"
+    {
+        **{name: fields.Integer(required=True) for name in BOUNDS},
+        **{name: _choice(choices, required=True) for name, choices in CHOICES.items()},
+    },
+    name="GameSettings",
 )
 SettingsOverrides = Schema.from_dict(
-    {name: fields.Integer() for name in BOUNDS}, name="SettingsOverrides"
+    {
+        **{name: fields.Integer() for name in BOUNDS},
+        **{name: _choice(choices) for name, choices in CHOICES.items()},
+    },
+    name="SettingsOverrides",
 )
 
 

@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     game_answer_seconds: int = _timing(60, "GAME_ANSWER_SECONDS", "answer_seconds")
     game_pause_seconds: int = _timing(3, "GAME_PAUSE_SECONDS", "pause_seconds")
     game_appeal_seconds: int = _timing(60, "GAME_APPEAL_SECONDS", "appeal_seconds")
+    game_mode: Literal["classic", "tv"] = Field(default="classic", alias="GAME_MODE")
+    game_spin_step_seconds: int = _timing(1, "GAME_SPIN_STEP_SECONDS", "spin_step_seconds")
+    game_blitz_seconds: int = _timing(20, "GAME_BLITZ_SECONDS", "blitz_seconds")
     # Behind a reverse proxy the admin API sees the proxy's address; trusting the last
     # X-Forwarded-For hop lets login throttling count per real client address instead.
     admin_trust_proxy: bool = Field(default=False, alias="ADMIN_TRUST_PROXY")
@@ -189,6 +192,9 @@ class Settings(BaseSettings):
             answer_seconds=self.game_answer_seconds,
             pause_seconds=self.game_pause_seconds,
             appeal_seconds=self.game_appeal_seconds,
+            mode=self.game_mode,
+            spin_step_seconds=self.game_spin_step_seconds,
+            blitz_seconds=self.game_blitz_seconds,
         )
 
     def describe(self) -> dict[str, object]:

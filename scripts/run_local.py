@@ -276,6 +276,10 @@ def banner(plan: Plan, demo: str | None) -> str:
     password = os.environ.get("ADMIN_PASSWORD", "")
     shown = password if password == LOCAL_ADMIN["ADMIN_PASSWORD"] else "<ADMIN_PASSWORD>"
     lines.append(f"  Admin API:     {admin}   login {os.environ['ADMIN_EMAIL']} / {shown}")
+    lines.append(
+        '  TV format:     PATCH /api/chats/{peer_id}/settings {"mode": "tv"} there '
+        "(or GAME_MODE=tv): to 6 points, the spinning top, the blitz"
+    )
     if plan.embedded_db:
         lines.append(f"  Postgres:      embedded, data in {VAR / 'postgres'} (unix socket only)")
     else:

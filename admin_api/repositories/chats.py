@@ -67,7 +67,7 @@ async def get(session: AsyncSession, peer_id: int) -> ChatRecord | None:
 
 
 async def patch_settings(
-    session: AsyncSession, peer_id: int, set_values: dict[str, int], remove: list[str]
+    session: AsyncSession, peer_id: int, set_values: dict[str, int | str], remove: list[str]
 ) -> bool:
     """Merge overrides in one statement (no lost update against the bot); False: no chat."""
     merged = Chat.settings.op("||")(cast(literal(set_values, JSONB), JSONB))

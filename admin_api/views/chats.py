@@ -35,9 +35,7 @@ def _detail(chat: ChatRecord, settings: Settings) -> dict[str, Any]:
     overrides = {
         name: value
         for name, value in chat.settings.items()
-        if name in config.BOUNDS
-        and not isinstance(value, bool)
-        and value == getattr(effective, name)
+        if config.valid(name, value) and value == getattr(effective, name)
     }
     pack_id = chat.settings.get(PACK_ID)
     return {
@@ -93,7 +91,9 @@ async def get_chat(request: web.Request) -> web.Response:
     summary="Override the chat's game settings or pick its pack (null removes either)",
     description=(
         "Only the keys sent change. The bot reads the settings when it opens a lobby, so a "
-        "running game keeps the settings it started with. pack_id must name an enabled pack."
+        "running game keeps the settings it started with. pack_id must name an enabled pack. "
+        "mode: classic (rounds questions) or tv (to 6 points, the spinning top and the blitz, "
+        "timed by spin_step_seconds and blitz_seconds)."
     ),
     consumes=["application/json"],
     responses=errors(401, 404, *BODY_ERRORS),
@@ -103,14 +103,15 @@ async def get_chat(request: web.Request) -> web.Response:
 @returns(schemas.ChatDetail, 200)
 async def patch_chat_settings(request: web.Request) -> web.Response:
     peer_id = request[PATH]["peer_id"]
-    body: dict[str, int | None] = request[BODY]
+    body: dict[str, int | str | None] = request[BODY]
     changes = {name: value for name, value in body.items() if value is not None}
     removed = [name for name, value in body.items() if value is None]
     async with db(request).begin() as session:
         if not await admin_chats.patch_settings(session, peer_id, changes, removed):
             raise not_found("Chat")
-        if changes.get(PACK_ID) is not None:  # raised here, the change is rolled back
-            await _check_pack(session, changes[PACK_ID])
+        pack_id = changes.get(PACK_ID)
+        if isinstance(pack_id, int):  # raised here, the change is rolled back
+            await _check_pack(session, pack_id)
         chat = await admin_chats.get(session, peer_id)
     assert chat is not None
     return reply(schemas.ChatDetail(), _detail(chat, request.app[SETTINGS]))

@@ -17,7 +17,7 @@ from app.bot import appeal_router
 from app.bot.chat_tx import ChatTx
 from app.bot.commands import Command, parse_command
 from app.bot.names import NameResolver
-from app.game import appeals, config, machine, texts
+from app.game import appeals, config, machine, texts, tv
 from app.game import events as ev
 from app.game.model import GameSettings
 from app.internal_updates import AdminStop, Incoming
@@ -41,19 +41,23 @@ def press_event(update: MessageEvent, name_of: Callable[[int], str]) -> ev.Press
     """Translate a callback payload; anything unexpected becomes an UnknownPress.
 
     The game ("g") and round ("r") a button belongs to go along, so the machine can tell a
-    stale press; present but not a number, they make the press unknown (garbage)."""
+    stale press, and so does a blitz question's «Досрочный ответ» its question ("b"); present
+    but not a number, they make the press unknown (garbage)."""
     payload = update.payload or {}
     cmd = payload.get("cmd")
     user, callback = update.user_id, update.callback_id
-    game_id, round_ = _int(payload.get("g")), _int(payload.get("r"))
-    if ("g" in payload and game_id is None) or ("r" in payload and round_ is None):
+    game_id, round_, blitz = _int(payload.get("g")), _int(payload.get("r")), _int(payload.get("b"))
+    if any(
+        key in payload and value is None
+        for key, value in (("g", game_id), ("r", round_), ("b", blitz))
+    ):
         return ev.UnknownPress(user, callback)
     if cmd == "join":
         return ev.Join(user, name_of(user), callback, game_id)
     if cmd == "begin":
         return ev.Begin(user, callback, game_id)
     if cmd == "early":
-        return ev.Early(user, callback, game_id, round_)
+        return ev.Early(user, callback, game_id, round_, blitz)
     if cmd == "pick":
         return ev.Pick(user, callback, _int(payload.get("user_id")), game_id, round_)
     return ev.UnknownPress(user, callback)
@@ -153,7 +157,7 @@ class GameRouter:
         if chat.game is not None:
             return await self.apply(chat, ev.StartRequested(user_id), now, [])
         settings = config.effective(self._defaults, chat.settings)
-        deck = await chat.pick_deck(settings.rounds)
+        deck = await chat.pick_deck(tv.deck_size(settings))
         if not deck.questions:
             return [SendMessage(texts.no_questions())]
         game_id = await chat.create_game()

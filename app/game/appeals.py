@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from app.actions import NO_BUTTONS, Button, EditMessage, Keyboard
 from app.game import texts
-from app.game.model import Game, RoundResult
+from app.game.model import BLITZ_SECTOR, Game, RoundResult
 
 PENDING = "pending"
 ACCEPTED = "accepted"
@@ -73,8 +73,18 @@ def decision_keyboard(appeal_id: int) -> Keyboard:
 
 
 def appealable(game: Game, result: RoundResult) -> bool:
-    """A verdict that offers the button: wrong on a given answer, appeals switched on."""
-    return not result.correct and bool(result.answer_text) and game.settings.appeal_seconds > 0
+    """A verdict that offers the button: wrong on a given answer, appeals switched on, and not
+    a blitz (its point needs all three answers right: one appealed answer cannot give it)."""
+    return (
+        not result.correct
+        and bool(result.answer_text)
+        and game.settings.appeal_seconds > 0
+        and not _blitz_round(game, result.number)
+    )
+
+
+def _blitz_round(game: Game, number: int) -> bool:
+    return len(game.sectors) >= number and game.sectors[number - 1] == BLITZ_SECTOR
 
 
 def window_end(game: Game, result: RoundResult) -> datetime | None:

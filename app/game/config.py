@@ -1,5 +1,5 @@
-"""Game timings: the defaults (``GAME_*`` settings, read by the shell), overridden per chat
-(the admin API edits overrides), within the same bounds everywhere."""
+"""Game settings: the defaults (``GAME_*`` settings, read by the shell), overridden per chat
+(the admin API edits overrides), within the same bounds (or choices) everywhere."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from app.game.model import GameSettings
 
-# Sane bounds for every setting; the admin API validates against the same table.
+# Sane bounds for every numeric setting; the admin API validates against the same table.
 BOUNDS: dict[str, tuple[int, int]] = {
     "rounds": (1, 50),
     "lobby_seconds": (1, 3600),
@@ -17,15 +17,31 @@ BOUNDS: dict[str, tuple[int, int]] = {
     "answer_seconds": (1, 3600),
     "pause_seconds": (0, 600),
     "appeal_seconds": (0, 3600),
+    "spin_step_seconds": (1, 10),
+    "blitz_seconds": (1, 3600),
 }
+
+# The allowed values of every choice setting (a string); the admin API offers the same ones.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "mode": ("classic", "tv"),
+}
+
+
+def valid(name: str, value: object) -> bool:
+    """Whether ``value`` is one the bot would apply for the setting ``name``."""
+    if name in CHOICES:
+        return isinstance(value, str) and value in CHOICES[name]
+    if name in BOUNDS:
+        low, high = BOUNDS[name]
+        return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+    return False
 
 
 def effective(defaults: GameSettings, overrides: dict[str, Any]) -> GameSettings:
     """Apply a chat's overrides; unknown keys and out-of-bounds values are ignored."""
-    valid: dict[str, int] = {}
-    for field in fields(GameSettings):
-        value = overrides.get(field.name)
-        low, high = BOUNDS[field.name]
-        if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
-            valid[field.name] = value
-    return replace(defaults, **valid)
+    applied = {
+        field.name: overrides[field.name]
+        for field in fields(GameSettings)
+        if valid(field.name, overrides.get(field.name))
+    }
+    return replace(defaults, **applied)

@@ -31,12 +31,13 @@ class Begin:
 
 @dataclass(frozen=True)
 class Early:
-    """«Досрочный ответ» pressed."""
+    """«Досрочный ответ» pressed (``blitz``: the blitz question its button was under)."""
 
     user_id: int
     callback_id: str
     game_id: int | None = None
     round: int | None = None
+    blitz: int | None = None
 
 
 @dataclass(frozen=True)
@@ -108,4 +109,13 @@ DISCUSSION_END = "discussion_end"
 PICK_END = "pick_end"
 ANSWER_END = "answer_end"
 PAUSE_END = "pause_end"
-TIMER_NAMES = (LOBBY_END, DISCUSSION_WARN, DISCUSSION_END, PICK_END, ANSWER_END, PAUSE_END)
+SPIN_STEP = "spin_step"  # the TV format's spinning top moves on (app/game/tv.py)
+TIMER_NAMES = (
+    LOBBY_END,
+    DISCUSSION_WARN,
+    DISCUSSION_END,
+    PICK_END,
+    ANSWER_END,
+    PAUSE_END,
+    SPIN_STEP,
+)

@@ -5,7 +5,9 @@ so every transition is reproducible and unit-tested. The IO shell persists the r
 and executes the actions in the same transaction.
 
 Phases: LOBBY → DISCUSSION → PICK → ANSWER → PAUSE → DISCUSSION (next round) … → FINISHED,
-with STOPPED reachable from anywhere by /stop and CLOSED when a lobby times out empty.
+with STOPPED reachable from anywhere by /stop and CLOSED when a lobby times out empty. The TV
+format (app/game/tv.py) opens each round with SPIN (the spinning top) instead, and may play a
+blitz: the differences live there, this module dispatches to it.
 Each phase change bumps ``game.seq``; timers carry it in their token, so a timer of a phase the
 game has already left is recognised as stale and ignored.
 """
@@ -13,8 +15,10 @@ game has already left is recognised as stale and ignored.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from app.actions import (
     NO_BUTTONS,
@@ -27,7 +31,7 @@ from app.actions import (
     SendMessage,
     SetTimer,
 )
-from app.game import appeals, texts
+from app.game import appeals, texts, tv
 from app.game import events as ev
 from app.game.judge import Reason, judge
 from app.game.model import MAX_PLAYERS, Game, GameSettings, Phase, Player, Question, RoundResult
@@ -41,7 +45,9 @@ def lobby_ref(game: Game) -> str:
 
 
 def question_ref(game: Game) -> str:
-    return f"g{game.id}.r{game.round}.q"
+    """A blitz question's message is its own (".b2": the blitz's second question)."""
+    blitz = f".b{game.blitz}" if game.blitz else ""
+    return f"g{game.id}.r{game.round}{blitz}.q"
 
 
 def pick_ref(game: Game) -> str:
@@ -59,7 +65,9 @@ def lobby_keyboard(game: Game) -> Keyboard:
 
 
 def early_keyboard(game: Game) -> Keyboard:
-    payload = {"cmd": "early", "g": game.id, "r": game.round}
+    payload: dict[str, Any] = {"cmd": "early", "g": game.id, "r": game.round}
+    if game.blitz:  # a blitz question's button is stale under the next blitz question
+        payload["b"] = game.blitz
     return ((Button("Досрочный ответ", payload, "primary"),),)
 
 
@@ -164,6 +172,8 @@ def _stale_press(game: Game, event: ev.GameEvent) -> bool:
         return False
     if event.game_id is not None and event.game_id != game.id:
         return True
+    if isinstance(event, ev.Early) and event.blitz is not None and event.blitz != game.blitz:
+        return True
     return (
         isinstance(event, ev.Early | ev.Pick)
         and event.round is not None
@@ -260,6 +270,8 @@ def _timer_fired(game: Game, event: ev.TimerFired, now: datetime) -> Decision:
             return _verdict(game, None, now)
         case (Phase.PAUSE, ev.PAUSE_END):
             return _after_round(game, now)
+        case (Phase.SPIN, ev.SPIN_STEP):
+            return tv.spin_step(game, now)
     return game, []
 
 
@@ -302,17 +314,23 @@ def _start_game(game: Game, now: datetime) -> Decision:
 
 
 def _start_round(game: Game, number: int, now: datetime) -> Decision:
-    seconds = game.settings.discussion_seconds
-    deadline = now + timedelta(seconds=seconds)
+    if game.tv:
+        return tv.start_round(game, number, now)
+    return open_discussion(game, now, round=number)
+
+
+def open_discussion(game: Game, now: datetime, **changes: Any) -> Decision:
+    """Ask the current question (after ``changes``: a round, a blitz question) and start its
+    discussion clock."""
     game = game.moved(
         Phase.DISCUSSION,
-        round=number,
-        deadline=deadline,
         round_started_at=now,
         shown_at=None,
         answerer_id=None,
         warned=False,
+        **changes,
     )
+    game = replace(game, deadline=now + timedelta(seconds=game.discussion_seconds))
     question = SendMessage(
         texts.question(game),
         early_keyboard(game),
@@ -327,7 +345,7 @@ def _discussion_timers(game: Game) -> list[Action]:
     """The discussion's end and, for a long one not yet warned, the 10-seconds warning."""
     assert game.deadline is not None
     timers: list[Action] = [_timer(game, ev.DISCUSSION_END, game.deadline)]
-    if game.settings.discussion_seconds > texts.WARNING_SECONDS and not game.warned:
+    if game.discussion_seconds > texts.WARNING_SECONDS and not game.warned:
         warn_at = game.deadline - timedelta(seconds=texts.WARNING_SECONDS)
         timers.append(_timer(game, ev.DISCUSSION_WARN, warn_at))
     return timers
@@ -335,9 +353,10 @@ def _discussion_timers(game: Game) -> list[Action]:
 
 def _end_discussion(game: Game, now: datetime) -> Decision:
     close = _question_edit(game, texts.question(game, closed=True), NO_BUTTONS)
-    if len(game.players) == 1:
-        assert game.captain_id is not None
-        game, actions = _start_answer(game, game.captain_id, now)
+    # The blitz's answerer, named once, answers its later questions; a lone player answers.
+    named = game.blitz_answerer_id or (game.captain_id if len(game.players) == 1 else None)
+    if named is not None:
+        game, actions = _start_answer(game, named, now)
         return game, [close, *actions]
     deadline = now + timedelta(seconds=game.settings.pick_seconds)
     game = game.moved(Phase.PICK, deadline=deadline)
@@ -364,13 +383,32 @@ def _start_answer(game: Game, answerer_id: int, now: datetime) -> Decision:
     ]
 
 
-def _verdict(game: Game, given: str | None, now: datetime) -> Decision:
-    question = game.question
+def judged(game: Game, given: str | None) -> tuple[bool, Reason]:
+    """The judge's verdict on ``given`` for the current question (None: silence)."""
     if given is None:  # silence: nothing to judge
-        correct, reason = False, Reason.EMPTY
-    else:
-        verdict = judge(given, question.accepted, question.rejected)
-        correct, reason = verdict.correct, verdict.reason
+        return False, Reason.EMPTY
+    question = game.question
+    verdict = judge(given, question.accepted, question.rejected)
+    return verdict.correct, verdict.reason
+
+
+def _verdict(game: Game, given: str | None, now: datetime) -> Decision:
+    if game.blitz:
+        return tv.blitz_verdict(game, given, now)
+    correct, reason = judged(game, given)
+    return end_round(game, given, correct, reason, now, texts.verdict)
+
+
+def end_round(
+    game: Game,
+    given: str | None,
+    correct: bool,
+    reason: Reason,
+    now: datetime,
+    render: Callable[[Game, bool, str | None], str],
+) -> Decision:
+    """Record the round's result and point, say so (``render``), then pause or go on."""
+    question = game.question
     result = RoundResult(
         number=game.round,
         question_id=question.id,
@@ -387,8 +425,8 @@ def _verdict(game: Game, given: str | None, now: datetime) -> Decision:
         score_team=game.score_team + int(correct),
         score_bot=game.score_bot + int(not correct),
     )
-    message, window = _verdict_message(game, result, correct, given)
-    if game.round >= game.rounds_total or game.settings.pause_seconds <= 0:
+    message, window = _verdict_message(game, result, render(game, correct, given))
+    if not game.has_next_round or game.settings.pause_seconds <= 0:
         game, actions = _after_round(game, now)
         return game, [message, *actions, *window]
     deadline = now + timedelta(seconds=game.settings.pause_seconds)
@@ -397,22 +435,22 @@ def _verdict(game: Game, given: str | None, now: datetime) -> Decision:
 
 
 def _verdict_message(
-    game: Game, result: RoundResult, correct: bool, given: str | None
+    game: Game, result: RoundResult, text: str
 ) -> tuple[SendMessage, list[Action]]:
     """The verdict; a wrong answer's carries the «Апелляция» button, taken off by a lasting
     timer when the window closes (listed after any CancelTimers, which spares it)."""
     end = appeals.window_end(game, result)
-    text = texts.verdict(game, correct, given, appealable=end is not None)
     ref = appeals.verdict_ref(game.id, result.number)
     if end is None:
         return SendMessage(text, ref=ref), []
+    text = f"{text}\n{texts.appeal_hint(game)}"
     keyboard = appeals.appeal_keyboard(game.id, result.number)
     timer = SetTimer(appeals.APPEAL_END, end, appeals.timer_token(game.id, result.number))
     return SendMessage(text, keyboard, ref=ref), [timer]
 
 
 def _after_round(game: Game, now: datetime) -> Decision:
-    if game.round < game.rounds_total:
+    if game.has_next_round:
         return _start_round(game, game.round + 1, now)
     return _finish(game, Phase.FINISHED, now)
 

@@ -25,6 +25,7 @@ class Phase(StrEnum):
     FINISHED = "finished"
     STOPPED = "stopped"
     CLOSED = "closed"  # the lobby timed out with nobody joined: no game was played
+    SPIN = "spin"  # the TV format's spinning top picks the round's sector (app/game/tv.py)
 
     @property
     def over(self) -> bool:
@@ -40,6 +41,20 @@ class GameSettings:
     answer_seconds: int = 60
     pause_seconds: int = 3
     appeal_seconds: int = 60  # how long a wrong verdict can be appealed (0: no appeals)
+    # "classic": ``rounds`` questions; "tv": to TV_TARGET points with the spinning top.
+    mode: str = "classic"
+    spin_step_seconds: int = 1
+    blitz_seconds: int = 20
+
+
+# The TV format (app/game/tv.py): the first side to TV_TARGET points wins; every round gives
+# exactly one point, so there are at most TV_MAX_ROUNDS rounds; a blitz plays BLITZ_QUESTIONS.
+TV_TARGET = 6
+TV_MAX_ROUNDS = 2 * TV_TARGET - 1
+BLITZ_QUESTIONS = 3
+# The spinning top's sectors; the last one is the blitz (sectors 1..12 play one question).
+SECTORS = 13
+BLITZ_SECTOR = 13
 
 
 @dataclass(frozen=True)
@@ -111,14 +126,49 @@ class Game:
     finished_at: datetime | None = None
     # The pack the chat pinned (its title, for the lobby); None: questions drawn at random.
     pack_title: str | None = None
+    # The TV format (all unused in classic games): the sector each round's spin stopped on,
+    # the spin's step, the blitz question being played (1..3; 0: not a blitz), how many blitz
+    # questions were answered right, who answers the blitz, and the deck questions used beyond
+    # one per round (a blitz's second and third).
+    sectors: tuple[int, ...] = ()
+    spin_step: int = 0
+    blitz: int = 0
+    blitz_right: int = 0
+    blitz_answerer_id: int | None = None
+    extra: int = 0
 
     @property
     def rounds_total(self) -> int:
         return len(self.questions)
 
     @property
+    def tv(self) -> bool:
+        return self.settings.mode == "tv"
+
+    @property
     def question(self) -> Question:
-        return self.questions[self.round - 1]
+        return self.questions[self.round - 1 + self.extra]
+
+    @property
+    def discussion_seconds(self) -> int:
+        """The current question's discussion: a blitz question has its own, shorter one."""
+        return self.settings.blitz_seconds if self.blitz else self.settings.discussion_seconds
+
+    @property
+    def has_next_round(self) -> bool:
+        """Whether another round follows the current one.
+
+        Classic: while the deck lasts. TV: until a side has TV_TARGET points, at most
+        TV_MAX_ROUNDS rounds, and while the deck has a question for the next round (a deck
+        shorter than the game needs ends it early, the score as it stands).
+        """
+        if not self.tv:
+            return self.round < self.rounds_total
+        return (
+            max(self.score_team, self.score_bot) < TV_TARGET
+            and self.round < TV_MAX_ROUNDS
+            and self.round + self.extra < len(self.questions)
+        )
 
     @property
     def timer_token(self) -> str:
@@ -181,6 +231,12 @@ def state_json(game: Game) -> dict[str, Any]:
         "started_at": _iso(game.started_at),
         "finished_at": _iso(game.finished_at),
         "pack_title": game.pack_title,
+        "sectors": list(game.sectors),
+        "spin_step": game.spin_step,
+        "blitz": game.blitz,
+        "blitz_right": game.blitz_right,
+        "blitz_answerer_id": game.blitz_answerer_id,
+        "extra": game.extra,
     }
 
 
@@ -273,11 +329,22 @@ def from_json(data: dict[str, Any], deck: list[dict[str, Any]] | None = None) ->
         started_at=_dt(data.get("started_at")),
         finished_at=_dt(data.get("finished_at")),
         pack_title=data.get("pack_title"),
+        sectors=tuple(data.get("sectors") or ()),
+        spin_step=data.get("spin_step", 0),
+        blitz=data.get("blitz", 0),
+        blitz_right=data.get("blitz_right", 0),
+        blitz_answerer_id=data.get("blitz_answerer_id"),
+        extra=data.get("extra", 0),
     )
 
 
 __all__ = [
+    "BLITZ_QUESTIONS",
+    "BLITZ_SECTOR",
     "MAX_PLAYERS",
+    "SECTORS",
+    "TV_MAX_ROUNDS",
+    "TV_TARGET",
     "Game",
     "GameSettings",
     "Phase",

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from app.game.model import MAX_PLAYERS, Game, Phase
+from app.game.model import (
+    BLITZ_QUESTIONS,
+    BLITZ_SECTOR,
+    MAX_PLAYERS,
+    TV_MAX_ROUNDS,
+    TV_TARGET,
+    Game,
+    Phase,
+)
 
 WARNING_SECONDS = 10
 
@@ -15,6 +23,7 @@ PHASE_NAMES = {
     Phase.PICK: "капитан выбирает отвечающего",
     Phase.ANSWER: "ожидаем ответ",
     Phase.PAUSE: "перерыв между раундами",
+    Phase.SPIN: "крутится волчок",
     Phase.FINISHED: "игра окончена",
     Phase.STOPPED: "игра остановлена",
     Phase.CLOSED: "набор закрыт",
@@ -61,8 +70,7 @@ def lobby(game: Game) -> str:
     pack = f"Пакет: «{game.pack_title}».\n" if game.pack_title else ""
     return (
         "Собираем команду знатоков!\n"
-        f"Нажмите «Играю», чтобы присоединиться. Игра: {game.rounds_total} "
-        f"{plural(game.rounds_total, 'вопрос', 'вопроса', 'вопросов')}.\n"
+        f"Нажмите «Играю», чтобы присоединиться. {game_length(game)}\n"
         f"{pack}"
         f"Любой игрок может нажать «Начать игру»; через {game.settings.lobby_seconds} с "
         "игра начнётся сама.\n\n"
@@ -87,14 +95,13 @@ def captain(game: Game) -> str:
 
 
 def question(game: Game, *, warned: bool = False, closed: bool = False) -> str:
-    settings = game.settings
     q = game.question
     handout = f"Раздаточный материал:\n{q.handout}\n\n" if q.handout else ""
     text = (
-        f"Раунд {game.round} из {game.rounds_total}.\n\n"
+        f"{round_title(game)}\n\n"
         f"{handout}"
         f"Вопрос: {q.text}\n\n"
-        f"На обсуждение {settings.discussion_seconds} с. Капитан "
+        f"На обсуждение {game.discussion_seconds} с. Капитан "
         f"({game.name_of(game.captain_id)}) может нажать «Досрочный ответ»."
     )
     if closed:
@@ -126,7 +133,7 @@ def score(game: Game) -> str:
     return f"Знатоки {game.score_team} : {game.score_bot} Бот"
 
 
-def verdict(game: Game, correct: bool, given: str | None, *, appealable: bool = False) -> str:
+def verdict(game: Game, correct: bool, given: str | None) -> str:
     q = game.question
     if given is None:
         head = "Время вышло, ответа нет. Очко боту."
@@ -139,14 +146,16 @@ def verdict(game: Game, correct: bool, given: str | None, *, appealable: bool = 
         lines.append(f"Комментарий: {q.comment}")
     lines.extend(credits(game))
     lines.append(f"Счёт: {score(game)}.")
-    if game.round < game.rounds_total and game.settings.pause_seconds > 0:
+    if game.has_next_round and game.settings.pause_seconds > 0:
         lines.append(f"Следующий вопрос через {game.settings.pause_seconds} с.")
-    if appealable:
-        lines.append(
-            f"Не согласны? Капитан может подать апелляцию в течение "
-            f"{game.settings.appeal_seconds} с."
-        )
     return "\n".join(lines)
+
+
+def appeal_hint(game: Game) -> str:
+    """The line under a verdict that can be appealed."""
+    return (
+        f"Не согласны? Капитан может подать апелляцию в течение {game.settings.appeal_seconds} с."
+    )
 
 
 APPEAL_MARKS = {
@@ -227,14 +236,16 @@ def results(game: Game) -> str:
             )
     else:
         lines.append("Ни один раунд не был сыгран.")
+    lines.extend(sectors_played(game))
     return "\n".join(lines)
 
 
 def info(game: Game, now: datetime) -> str:
     lines = [f"Идёт игра: {PHASE_NAMES[game.phase]}."]
     if game.phase is not Phase.LOBBY:
-        lines.append(f"Раунд {game.round} из {game.rounds_total}. Счёт: {score(game)}.")
+        lines.append(f"{round_title(game)} Счёт: {score(game)}.")
         lines.append(f"Капитан: {game.name_of(game.captain_id)}.")
+        lines.extend(sectors_line(game))
     lines.append(f"Игроки: {player_list(game)}.")
     if game.phase is Phase.ANSWER:
         lines.append(f"Отвечает: {game.name_of(game.answerer_id)}.")
@@ -261,3 +272,112 @@ def no_questions() -> str:
 
 def last_results(game: Game) -> str:
     return "Сейчас игра не идёт. Итоги прошлой игры:\n\n" + results(game)
+
+
+# The TV format (app/game/tv.py) ---------------------------------------------------------------
+
+
+def game_length(game: Game) -> str:
+    if game.tv:
+        return (
+            f"Телеформат: игра до {TV_TARGET} очков (не больше {TV_MAX_ROUNDS} раундов), "
+            "сектор раунда выбирает волчок."
+        )
+    n = game.rounds_total
+    return f"Игра: {n} {plural(n, 'вопрос', 'вопроса', 'вопросов')}."
+
+
+def round_title(game: Game) -> str:
+    if game.blitz:
+        return f"Раунд {game.round}. Блиц: вопрос {game.blitz} из {BLITZ_QUESTIONS}."
+    if game.tv:
+        spun = len(game.sectors) >= game.round
+        where = f"сектор {game.sectors[game.round - 1]}" if spun else "крутится волчок"
+        return f"Раунд {game.round} (игра до {TV_TARGET} очков), {where}."
+    return f"Раунд {game.round} из {game.rounds_total}."
+
+
+def spin(game: Game, passing: int) -> str:
+    return (
+        f"Раунд {game.round}. Волчок крутится… 🌀\n"
+        f"Стрелка проходит сектор {passing}.{_played_note(game)}"
+    )
+
+
+def spin_stopped(game: Game, landed: int) -> str:
+    """The stop; the current round's sector is already recorded in ``game.sectors``."""
+    sector = game.sectors[game.round - 1]
+    lines = [f"Раунд {game.round}. Волчок остановился: сектор {sector}."]
+    if landed != sector:
+        lines.append(
+            f"Стрелка указала на сектор {landed}, но его сыграть нельзя"
+            f" — играет следующий: сектор {sector}."
+        )
+    if sector == BLITZ_SECTOR:
+        lines.append(
+            f"Блиц! {BLITZ_QUESTIONS} вопроса подряд, по {game.settings.blitz_seconds} с на "
+            "обсуждение. После первого капитан выберет отвечающего — он ответит на все три. "
+            "Очко знатокам, только если все ответы верны; первый неверный отдаёт очко боту."
+        )
+    else:
+        lines.append("Вопрос знатокам.")
+    return "\n".join(lines)
+
+
+def _played_note(game: Game) -> str:
+    played = game.sectors[: game.round - 1]
+    if not played:
+        return ""
+    return "\nУже сыграны: " + ", ".join(str(s) for s in sorted(played)) + "."
+
+
+def blitz_next(game: Game, given: str) -> str:
+    lines = [
+        f"Верно! «{given}» — блиц: {game.blitz} из {BLITZ_QUESTIONS}.",
+        f"Правильный ответ: {game.question.answer}.",
+        *credits(game),
+        "Следующий вопрос блица!",
+    ]
+    return "\n".join(lines)
+
+
+def blitz_verdict(game: Game, correct: bool, given: str | None) -> str:
+    """The verdict that ends a blitz (the classic verdict with the blitz's own first line)."""
+    if correct:
+        head = f"Верно! «{given}» — все {BLITZ_QUESTIONS} вопроса блица взяты, очко знатокам."
+    elif given is None:
+        head = "Время вышло, ответа нет. Блиц проигран — очко боту."
+    else:
+        head = f"Неверно: «{given}». Блиц проигран — очко боту."
+    return "\n".join([head, *verdict(game, correct, given).split("\n")[1:]])
+
+
+def _blitz_score(game: Game) -> str:
+    return f"блиц, верных ответов {game.blitz_right} из {BLITZ_QUESTIONS}"
+
+
+def sectors_line(game: Game) -> list[str]:
+    """/info's one line of the TV game's sectors so far."""
+    if not game.tv or not game.sectors:
+        return []
+    played = [
+        f"{sector} ({_blitz_score(game)})" if sector == BLITZ_SECTOR else str(sector)
+        for sector in game.sectors
+    ]
+    return [f"Сыгранные секторы: {', '.join(played)}."]
+
+
+def sectors_played(game: Game) -> list[str]:
+    """The TV game's spins for the results and /info: each round's sector, the blitz's score."""
+    if not game.tv or not game.sectors:
+        return []
+    lines = ["\nВолчок:"]
+    for number, sector in enumerate(game.sectors, start=1):
+        line = f"{number}. сектор {sector}"
+        if sector == BLITZ_SECTOR:
+            line += f" — {_blitz_score(game)}"
+        lines.append(line)
+    # Eleven rounds always give a side six points: short of them, the deck ran out.
+    if game.phase is Phase.FINISHED and max(game.score_team, game.score_bot) < TV_TARGET:
+        lines.append("Вопросы в колоде закончились: игра окончена при этом счёте.")
+    return lines

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.game.config import BOUNDS
+from app.game.config import BOUNDS, CHOICES
 from tests.admin_api.conftest import AppFactory, Client, error_of, login
 from tests.admin_api.seed import add_chat, play
 from tests.admin_api.test_packs import PACK, imported
@@ -57,14 +57,14 @@ async def test_list_pagination_bounds(client: Client, params: dict[str, str]) ->
 async def test_detail_shows_defaults_overrides_and_effective_settings(
     app_factory: AppFactory, db: AsyncEngine
 ) -> None:
-    client = await app_factory(GAME_ROUNDS="7", GAME_PICK_SECONDS="25")
+    client = await app_factory(GAME_ROUNDS="7", GAME_PICK_SECONDS="25", GAME_MODE="tv")
     await login(client)
     await add_chat(db, CHAT, "Знатоки")
     async with db.begin() as conn:  # one valid override, two the bot would ignore
         await conn.execute(
             text(
                 """UPDATE chats SET settings = """
-                """'{"rounds": 3, "pick_seconds": 0, "x": 1, "pack_id": "7"}'"""
+                """'{"rounds": 3, "pick_seconds": 0, "x": 1, "pack_id": "7", "mode": "show"}'"""
             )
         )
     response = await client.get(f"/api/chats/{CHAT}")
@@ -77,7 +77,8 @@ async def test_detail_shows_defaults_overrides_and_effective_settings(
     assert settings["overrides"] == {"rounds": 3}
     assert settings["effective"]["rounds"] == 3
     assert settings["effective"]["pick_seconds"] == 25
-    assert set(settings["effective"]) == set(BOUNDS)
+    assert set(settings["effective"]) == set(BOUNDS) | set(CHOICES)
+    assert settings["defaults"]["mode"] == settings["effective"]["mode"] == "tv"
     assert settings["pack_id"] is None  # not a pack id the bot could use
 
 
@@ -113,6 +114,12 @@ async def test_patch_sets_and_removes_overrides(client: Client, db: AsyncEngine)
         {"pick_seconds": 1.5},
         {"answer_seconds": True},
         {"colour": "red"},
+        {"mode": "show"},
+        {"mode": 1},
+        {"mode": "TV"},
+        {"spin_step_seconds": 0},
+        {"spin_step_seconds": 11},
+        {"blitz_seconds": 0},
     ],
 )
 async def test_patch_rejects_out_of_bounds_and_unknown(
@@ -132,6 +139,23 @@ async def test_patch_accepts_each_bound(client: Client, db: AsyncEngine, bound: 
     for value in (low, high):
         response = await client.patch(f"/api/chats/{CHAT}/settings", json={bound: value})
         assert (await response.json())["settings"]["effective"][bound] == value
+
+
+async def test_patch_sets_the_mode_and_removes_it(client: Client, db: AsyncEngine) -> None:
+    await add_chat(db, CHAT)
+    url = f"/api/chats/{CHAT}/settings"
+    response = await client.patch(url, json={"mode": "tv", "blitz_seconds": 15})
+    assert response.status == 200, await response.text()
+    settings = (await response.json())["settings"]
+    assert settings["overrides"] == {"mode": "tv", "blitz_seconds": 15}
+    assert settings["effective"]["mode"] == "tv"
+    assert settings["defaults"]["mode"] == "classic"
+    assert await stored_settings(db) == {"mode": "tv", "blitz_seconds": 15}  # what the bot reads
+    shown = await (await client.get(f"/api/chats/{CHAT}")).json()
+    assert shown["settings"]["effective"]["mode"] == "tv"
+    back = await (await client.patch(url, json={"mode": None})).json()
+    assert back["settings"]["effective"]["mode"] == "classic"
+    assert await stored_settings(db) == {"blitz_seconds": 15}
 
 
 async def test_unknown_or_invalid_chat(client: Client) -> None:

@@ -12,7 +12,7 @@ from app.actions import LASTING_TIMERS, NO_BUTTONS, SendMessage, SetTimer
 from app.game import appeals, texts
 from app.game import events as ev
 from app.game.machine import open_lobby, step
-from app.game.model import Game, GameSettings, Question
+from app.game.model import BLITZ_SECTOR, Game, GameSettings, Question
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 CAPTAIN, OTHER = 1, 2
@@ -123,3 +123,12 @@ def test_info_lists_the_games_appeals() -> None:
     assert "Апелляции" not in texts.info(game, NOW)
     game = appeals.file(game, 1)
     assert "Апелляции: раунд 1 — апелляция на рассмотрении." in texts.info(game, NOW)
+
+
+def test_a_blitz_round_cannot_be_appealed() -> None:
+    """Its point needs all three answers right: one appealed answer cannot give it."""
+    game = played("Лион")
+    assert appeals.refusal(game, 1, CAPTAIN, NOW) is None
+    blitz = dataclasses.replace(game, sectors=(BLITZ_SECTOR,))
+    assert appeals.refusal(blitz, 1, CAPTAIN, NOW) == appeals.NOT_APPEALABLE
+    assert appeals.verdict_without_button(blitz, 1) is None

@@ -1,4 +1,4 @@
-from app.game.config import BOUNDS, effective
+from app.game.config import BOUNDS, CHOICES, effective
 from app.game.model import GameSettings
 
 DEFAULTS = GameSettings(rounds=6, lobby_seconds=60)
@@ -17,10 +17,22 @@ def test_invalid_overrides_are_ignored() -> None:
         "pick_seconds": "30",
         "answer_seconds": True,
         "discussion_seconds": None,
+        "mode": 5,
+        "spin_step_seconds": 11,
         "unknown": 5,
     }
     assert effective(DEFAULTS, bad) == DEFAULTS
 
 
 def test_every_setting_has_bounds() -> None:
-    assert set(BOUNDS) == set(GameSettings.__dataclass_fields__)
+    assert set(BOUNDS) | set(CHOICES) == set(GameSettings.__dataclass_fields__)
+    assert not set(BOUNDS) & set(CHOICES)
+
+
+def test_a_choice_applies_only_with_a_known_value() -> None:
+    assert effective(DEFAULTS, {"mode": "tv"}).mode == "tv"
+    for bad in ("TV", "", 1, None, True, ["tv"]):
+        assert effective(DEFAULTS, {"mode": bad}).mode == "classic"
+    got = effective(DEFAULTS, {"spin_step_seconds": 4, "blitz_seconds": 30})
+    assert (got.spin_step_seconds, got.blitz_seconds) == (4, 30)
+    assert effective(DEFAULTS, {"spin_step_seconds": 0, "blitz_seconds": 0}) == DEFAULTS

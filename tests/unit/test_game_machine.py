@@ -27,7 +27,7 @@ from app.actions import (
     SendMessage,
     SetTimer,
 )
-from app.game import appeals, texts
+from app.game import appeals, texts, tv
 from app.game import events as ev
 from app.game.machine import (
     MAX_SHOWN_DELAY,
@@ -37,7 +37,16 @@ from app.game.machine import (
     question_ref,
     step,
 )
-from app.game.model import MAX_PLAYERS, Game, GameSettings, Phase, Question, RoundResult, to_json
+from app.game.model import (
+    BLITZ_SECTOR,
+    MAX_PLAYERS,
+    Game,
+    GameSettings,
+    Phase,
+    Question,
+    RoundResult,
+    to_json,
+)
 from app.vk.keyboard import render
 from tests.unit.game_fixtures import SETTINGS
 
@@ -70,6 +79,34 @@ DECK = (
 )
 QUESTIONS = DECK[:3]
 
+# The TV format: more rounds than any classic test deck, and each timing still its own.
+TV_SETTINGS = dataclasses.replace(SETTINGS, mode="tv", spin_step_seconds=2, blitz_seconds=20)
+TV_ANSWERS = (
+    "Париж",
+    "Пушкин",
+    "1812",
+    "Менделеев",
+    "Луара",
+    "Байкал",
+    "Эверест",
+    "Волга",
+    "Гагарин",
+    "Ломоносов",
+    "Суворов",
+    "Кутузов",
+    "Шишкин",
+)
+TV_DECK = tuple(Question(200 + n, f"Вопрос {n}?", answer) for n, answer in enumerate(TV_ANSWERS))
+
+
+def _first_seed(first_sector: Callable[[int], bool]) -> int:
+    return next(seed for seed in range(10_000) if first_sector(tv.spin(seed, 1).sector))
+
+
+# A seed whose first spin plays an ordinary question, and one whose first spin is the blitz.
+TV_SEED = _first_seed(lambda sector: sector != BLITZ_SECTOR)
+BLITZ_SEED = _first_seed(lambda sector: sector == BLITZ_SECTOR)
+
 
 TIMER_NAMES = ev.TIMER_NAMES
 
@@ -80,6 +117,7 @@ MAIN_TIMER = {
     Phase.PICK: (ev.PICK_END, "pick_seconds"),
     Phase.ANSWER: (ev.ANSWER_END, "answer_seconds"),
     Phase.PAUSE: (ev.PAUSE_END, "pause_seconds"),
+    Phase.SPIN: (ev.SPIN_STEP, "spin_step_seconds"),
 }
 
 ACTIVE_PHASES = [phase for phase in Phase if not phase.over]
@@ -177,11 +215,16 @@ def drive(
 ) -> Game:
     """A game brought to ``phase`` by ordinary play (round 1 for the in-round phases).
 
-    In PICK the captain has not chosen yet; in ANSWER the first non-captain player answers
+    SPIN is a TV game's first spin (TV settings and deck unless ``settings`` are TV's); in a
+    TV game the other in-round phases follow the first spin (a seed whose first spin is not
+    the blitz: tests/unit/test_game_tv.py drives blitzes). In PICK the captain has not chosen
+    yet; in ANSWER the first non-captain player answers
     (the captain if alone); PAUSE follows a correct answer; FINISHED follows correct answers
     in every round; STOPPED is /stop during the first discussion; CLOSED is an empty lobby
     that timed out.
     """
+    if phase is Phase.SPIN and settings.mode != "tv":
+        settings, questions, seed = TV_SETTINGS, TV_DECK, TV_SEED
     game = new_lobby(settings=settings, questions=questions, seed=seed)
     if phase is Phase.CLOSED:
         game, _ = play(game, fire(game, ev.LOBBY_END))
@@ -191,6 +234,10 @@ def drive(
     if phase is Phase.LOBBY:
         return game
     game, _ = play(game, begin(players[0]))
+    if phase is Phase.SPIN:
+        assert game.phase is Phase.SPIN
+        return game
+    game = spin_out(game)
     assert game.phase is Phase.DISCUSSION
     if phase is Phase.DISCUSSION:
         return game
@@ -211,6 +258,13 @@ def drive(
         return game
     game, _ = play(game, say(answerer(game), game.question.answer))
     assert game.phase is phase is Phase.PAUSE
+    return game
+
+
+def spin_out(game: Game) -> Game:
+    """Let a TV game's spin run to its stop (nothing in a classic game)."""
+    while game.phase is Phase.SPIN:
+        game, _ = play(game, fire(game, ev.SPIN_STEP))
     return game
 
 
@@ -286,6 +340,8 @@ def assert_timer_discipline(old: Game, new: Game, actions: Sequence[Action], now
         return
     name, attribute = MAIN_TIMER[new.phase]
     seconds = getattr(new.settings, attribute)
+    if new.phase is Phase.DISCUSSION:
+        seconds = new.discussion_seconds  # a blitz question's is blitz_seconds
     expected = {name: now + timedelta(seconds=seconds)}
     if new.phase is Phase.DISCUSSION and seconds > texts.WARNING_SECONDS:
         expected[ev.DISCUSSION_WARN] = now + timedelta(seconds=seconds - texts.WARNING_SECONDS)
@@ -403,6 +459,8 @@ TRANSITIONS: dict[tuple[Phase, str], Phase] = {
     (Phase.ANSWER, "stop"): Phase.STOPPED,
     (Phase.PAUSE, "timer_pause_end"): Phase.DISCUSSION,
     (Phase.PAUSE, "stop"): Phase.STOPPED,
+    # Only a TV game reaches SPIN: its first step moves the arrow on, in the same phase.
+    (Phase.SPIN, "stop"): Phase.STOPPED,
 }
 
 # Events that keep the phase but change the state (and what they change).
@@ -411,6 +469,7 @@ IN_PLACE_CHANGES: dict[tuple[Phase, str], tuple[str, ...]] = {
     (Phase.DISCUSSION, "timer_discussion_warn"): ("warned",),
     # The discussion re-anchored at the moment VK took the question: new deadline and timers.
     (Phase.DISCUSSION, "question_shown"): ("shown_at", "deadline", "seq"),
+    (Phase.SPIN, "timer_spin_step"): ("spin_step", "deadline", "seq"),
 }
 
 
@@ -462,19 +521,30 @@ def test_drive_reaches_every_phase(games: dict[Phase, Game]) -> None:
 def test_every_event_in_every_phase(
     games: dict[Phase, Game], phase: Phase, event_name: str
 ) -> None:
-    game = games[phase]
+    check_event(games[phase], event_name, TRANSITIONS, IN_PLACE_CHANGES)
+
+
+def check_event(
+    game: Game,
+    event_name: str,
+    transitions: dict[tuple[Phase, str], Phase],
+    in_place: dict[tuple[Phase, str], tuple[str, ...]],
+) -> None:
+    """One event in the game's phase: the phase it moves to (``transitions``), or what it
+    changes in place (``in_place``; nothing when not listed), its timers and its answer."""
+    phase = game.phase
     event = ALL_EVENTS[event_name](game)
     now = at(1)
     new, actions = step(game, event, now)
 
-    expected_phase = TRANSITIONS.get((phase, event_name), phase)
+    expected_phase = transitions.get((phase, event_name), phase)
     assert new.phase is expected_phase
     assert_timer_discipline(game, new, actions, now)
 
     if expected_phase is not phase:
         assert new.seq == game.seq + 1
         return
-    changed = IN_PLACE_CHANGES.get((phase, event_name))
+    changed = in_place.get((phase, event_name))
     if changed is None:
         assert new == game, "an event that does not apply must change nothing"
     else:
@@ -1239,6 +1309,7 @@ STOP_CLOSES = {
     Phase.PICK: f"g{GAME_ID}.r1.pick",
     Phase.ANSWER: None,
     Phase.PAUSE: None,
+    Phase.SPIN: None,  # the spin message has no buttons to take off
 }
 
 
@@ -1288,7 +1359,7 @@ def test_stop_texts() -> None:
 @pytest.mark.parametrize("phase", ACTIVE_PHASES)
 def test_info_in_every_phase(phase: Phase) -> None:
     game = drive(phase)
-    now = at(2)
+    now = at(1)
     same, actions = step(game, ev.InfoRequested(STRANGER), now)
     assert same == game
     message = single(actions)
@@ -1298,7 +1369,9 @@ def test_info_in_every_phase(phase: Phase) -> None:
     assert "Остановить игру: /stop." in message.text
     assert f"Игроки: {texts.player_list(game)}." in message.text
     if phase is not Phase.LOBBY:
-        assert f"Раунд 1 из 3. Счёт: {texts.score(game)}." in message.text
+        title = "Раунд 1 из 3." if phase is not Phase.SPIN else texts.round_title(game)
+        assert title.startswith("Раунд 1")
+        assert f"{title} Счёт: {texts.score(game)}." in message.text
         assert f"Капитан: {NAMES[captain(game)]}." in message.text
     if phase is Phase.ANSWER:
         assert f"Отвечает: {NAMES[answerer(game)]}." in message.text
@@ -1562,8 +1635,12 @@ def random_walk(rng: random.Random, steps: int) -> Game:
         pick_seconds=rng.choice([10, 30]),
         answer_seconds=rng.choice([20, 45]),
         pause_seconds=rng.choice([0, 5]),
+        mode=rng.choice(["classic", "tv"]),
+        spin_step_seconds=rng.choice([1, 3]),
+        blitz_seconds=rng.choice([5, 20]),
     )
-    questions = DECK[: rng.randint(1, len(DECK))]
+    deck = TV_DECK if settings.mode == "tv" else DECK
+    questions = deck[: rng.randint(1, len(deck))]
     now = NOW
     game, actions = open_lobby(GAME_ID, settings, questions, rng.randrange(2**32), now)
     transcript: list[Action] = list(actions)
@@ -1604,8 +1681,13 @@ def random_walk(rng: random.Random, steps: int) -> Game:
             assert game.player(game.answerer_id) is not None
         else:
             assert game.answerer_id is None
-        if game.phase is Phase.FINISHED:
+        if game.phase is Phase.FINISHED and not game.tv:
             assert len(game.results) == game.rounds_total
+        if game.phase is Phase.FINISHED and game.tv:  # six points, or the deck ran out
+            played = game.round + game.extra
+            assert max(game.score_team, game.score_bot) == 6 or played == len(game.questions)
+        assert len(game.sectors) <= game.round
+        assert len(set(game.sectors)) == len(game.sectors)
         transcript.extend(actions)
         assert live_buttons(transcript) == expected_live_buttons(game)
         if game.timer_token != tokens[-1]:

@@ -54,7 +54,7 @@ def rich_game() -> Game:
     return Game(
         id=42,
         phase=Phase.ANSWER,
-        settings=SETTINGS,
+        settings=dataclasses.replace(SETTINGS, mode="tv", spin_step_seconds=2, blitz_seconds=15),
         questions=QUESTIONS,
         seed=2**40 + 7,
         created_at=datetime(2024, 5, 1, 11, 59, tzinfo=UTC),
@@ -77,6 +77,12 @@ def rich_game() -> Game:
         started_at=started,
         finished_at=None,
         pack_title="Кубок «Знатоков» — 2026",
+        sectors=(4, 13),
+        spin_step=3,
+        blitz=1,
+        blitz_right=1,
+        blitz_answerer_id=101,
+        extra=0,
     )
 
 
@@ -97,6 +103,7 @@ def all_phase_games() -> list[Game]:
         Phase.DISCUSSION: ev.DISCUSSION_END,
         Phase.PICK: ev.PICK_END,
         Phase.PAUSE: ev.PAUSE_END,
+        Phase.SPIN: ev.SPIN_STEP,
     }
     while not game.phase.over:
         clock += timedelta(seconds=11)
@@ -108,7 +115,21 @@ def all_phase_games() -> list[Game]:
             event = ev.TimerFired(timer_for[game.phase], game.timer_token)
         game, _ = step(game, event, clock)
         found.append(game)
+    # A TV game: its spin, and a blitz (seed 1 spins the blitz first: see test_game_tv.py).
+    game, _ = open_lobby(6, dataclasses.replace(SETTINGS, mode="tv"), QUESTIONS, 1, NOW)
+    game, _ = step(game, ev.Join(101, "Алиса", "cb"), NOW)
+    game, _ = step(game, ev.Begin(101, "cb"), NOW)
+    while not game.phase.over:
+        clock += timedelta(seconds=11)
+        if game.phase is Phase.ANSWER:
+            assert game.answerer_id is not None
+            event = ev.ChatMessage(game.answerer_id, game.question.answer)
+        else:
+            event = ev.TimerFired(timer_for[game.phase], game.timer_token)
+        game, _ = step(game, event, clock)
+        found.append(game)
     assert {g.phase for g in found} == set(Phase)
+    assert any(g.blitz == 2 for g in found)
     return found
 
 
@@ -176,7 +197,8 @@ def test_json_field_shapes() -> None:
     data = to_json(rich_game())
     assert type(data["phase"]) is str
     assert data["phase"] == "answer"
-    assert data["settings"] == dataclasses.asdict(SETTINGS)
+    assert data["settings"] == dataclasses.asdict(rich_game().settings)
+    assert data["sectors"] == [4, 13]
     assert data["players"][1] == {"user_id": 102, "name": "Борис «Бобби» O'Нил"}
     assert data["questions"][0]["alternatives"] == ["Paris", "Paris, France"]
     assert data["questions"][1]["comment"] is None
@@ -416,6 +438,7 @@ def test_phase_values_are_stable() -> None:
         "finished",
         "stopped",
         "closed",
+        "spin",
     ]
 
 
@@ -428,6 +451,7 @@ def test_rounds_total_and_current_question() -> None:
     game = rich_game()
     assert game.rounds_total == 3
     assert game.question == QUESTIONS[2]
+    assert dataclasses.replace(game, round=2, extra=1).question == QUESTIONS[2]
     assert dataclasses.replace(game, round=1).question == QUESTIONS[0]
 
 
@@ -448,4 +472,7 @@ def test_settings_defaults() -> None:
         pick_seconds=30,
         answer_seconds=60,
         pause_seconds=3,
+        mode="classic",
+        spin_step_seconds=1,
+        blitz_seconds=20,
     )

@@ -20,6 +20,7 @@ def test_buttons_carry_their_game_and_round_into_the_event() -> None:
     assert press({"cmd": "join", "g": 3}) == ev.Join(5, "user5", "cb", 3)
     assert press({"cmd": "begin", "g": 3}) == ev.Begin(5, "cb", 3)
     assert press({"cmd": "early", "g": 3, "r": 2}) == ev.Early(5, "cb", 3, 2)
+    assert press({"cmd": "early", "g": 3, "r": 2, "b": 1}) == ev.Early(5, "cb", 3, 2, 1)
     assert press({"cmd": "pick", "user_id": 8, "g": 3, "r": 2}) == ev.Pick(5, "cb", 8, 3, 2)
 
 
@@ -36,6 +37,7 @@ def test_old_keyboards_without_game_or_round_still_parse() -> None:
         {"cmd": "nope"},
         {"cmd": "early", "g": "3"},
         {"cmd": "early", "g": 3, "r": None},
+        {"cmd": "early", "g": 3, "r": 2, "b": "1"},
         {"cmd": "pick", "user_id": 8, "g": True, "r": 1},
         {"cmd": "join", "g": [1]},
     ],

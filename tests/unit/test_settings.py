@@ -48,6 +48,9 @@ def test_missing_required_variable_is_named(monkeypatch: pytest.MonkeyPatch) -> 
         ("ADMIN_PORT", "70000"),
         ("LOG_LEVEL", "LOUD"),
         ("VK_API_URL", "ftp://vk"),
+        ("GAME_MODE", "show"),
+        ("GAME_SPIN_STEP_SECONDS", "0"),
+        ("GAME_BLITZ_SECONDS", "3601"),
     ],
 )
 def test_invalid_value_is_named(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
@@ -55,6 +58,15 @@ def test_invalid_value_is_named(monkeypatch: pytest.MonkeyPatch, name: str, valu
     with pytest.raises(ConfigError) as error:
         Settings.load()
     assert name in error.value.message
+
+
+def test_game_mode_and_tv_timings_are_game_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings.load().game_defaults().mode == "classic"
+    monkeypatch.setenv("GAME_MODE", "tv")
+    monkeypatch.setenv("GAME_SPIN_STEP_SECONDS", "2")
+    monkeypatch.setenv("GAME_BLITZ_SECONDS", "15")
+    defaults = Settings.load().game_defaults()
+    assert (defaults.mode, defaults.spin_step_seconds, defaults.blitz_seconds) == ("tv", 2, 15)
 
 
 def test_describe_hides_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
