@@ -50,7 +50,7 @@ async def test_partial_failure_gives_false_and_execute_errors(vk: Any, ctl: Any,
     code = script(
         send_call(chat["peer_id"], 1, "ok"),
         send_call(chat["peer_id"] + 1, 2, "nobody home"),
-        send_call(chat["peer_id"], 3, "x" * 5000),
+        send_call(chat["peer_id"], 3, "x" * 9001),
         'API.users.get({"user_ids": "1"})',
     )
     body = await vk("execute", code=code)
