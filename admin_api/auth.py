@@ -6,6 +6,10 @@
 - A session is a random token in an HttpOnly, SameSite=Lax cookie; Postgres stores only its
   SHA-256, so the sessions table cannot be replayed, and deleting the row revokes the login.
   Sessions last ``SESSION_TTL`` and are extended (at most once a day) while in use.
+- Every state change made with the session cookie (POST, PUT, PATCH, DELETE) must also carry
+  ``X-CSRF-Token``: an HMAC of the session token, so nothing more is stored, and another site,
+  which cannot read the HttpOnly cookie, cannot compute it. SameSite=Lax alone leaves a
+  multipart form post from a same-site page (or an older browser) able to act as the admin.
 - Failed logins are throttled per email and per client address over a sliding window kept in
   Postgres (shared by every process); unknown emails cost the same scrypt as known ones and
   get the same answer, so a failed login does not reveal whether the email exists.
@@ -50,8 +54,14 @@ THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_EMAIL = 5
 MAX_FAILURES_PER_ADDRESS = 20
 
+CSRF_HEADER = "X-CSRF-Token"
+_CSRF_CONTEXT = b"znatoki admin api: csrf token v1"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
 # Routes anyone may call (by resource name, see routes.py); everything else needs a session.
 PUBLIC = frozenset({"auth.login", "health", "swagger.spec", "swagger.docs", "swagger.static"})
+# The web admin's page and files (admin_api.webui): the login form loads without a session.
+PUBLIC_PREFIX = "webui."
 
 
 # Passwords --------------------------------------------------------------------------------------
@@ -135,6 +145,27 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def csrf_token(session_token: str) -> str:
+    """The session's CSRF token: derived, not stored, and useless once the session is gone."""
+    key = session_token.encode("utf-8", "replace")
+    return hmac.new(key, _CSRF_CONTEXT, hashlib.sha256).hexdigest()
+
+
+def check_csrf(request: web.Request, admin: CurrentAdmin) -> None:
+    """A 403 for an unsafe request whose X-CSRF-Token is not the session's."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    sent = request.headers.get(CSRF_HEADER, "").encode("utf-8", "replace")
+    if not hmac.compare_digest(sent, admin.csrf_token.encode("ascii")):
+        problem = "is missing" if not sent else "does not match this session"
+        raise ApiError(
+            403,
+            "csrf",
+            f"The {CSRF_HEADER} header {problem}: send the csrf_token that POST /api/auth/login "
+            "and GET /api/auth/me answer with every POST, PUT, PATCH and DELETE",
+        )
+
+
 def is_https(request: web.Request) -> bool:
     forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
     return request.secure or forwarded == "https"
@@ -174,6 +205,10 @@ def client_address(request: web.Request, trust_proxy: bool) -> str:
     return (request.remote or "unknown")[:64]
 
 
+def is_public(route_name: str | None) -> bool:
+    return route_name is not None and (route_name in PUBLIC or route_name.startswith(PUBLIC_PREFIX))
+
+
 def unauthorized() -> ApiError:
     return ApiError(401, "unauthorized", "Log in first (POST /api/auth/login); no valid session")
 
@@ -193,21 +228,24 @@ async def _session_admin(
         if extend:
             expires_at = now + SESSION_TTL
             await admins.extend_session(session, hashed, expires_at)
-    return CurrentAdmin(found.admin_id, found.email, expires_at, hashed), extend
+    admin = CurrentAdmin(found.admin_id, found.email, expires_at, hashed, csrf_token(token))
+    return admin, extend
 
 
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every route but the PUBLIC ones needs a live session (401 before any validation)."""
+    """Every route but the PUBLIC ones needs a live session (401 before any validation), and
+    an unsafe method also the session's CSRF token (403, checked after the session)."""
     match = request.match_info
     if match.http_exception is not None or match.route.resource is None:
         return await handler(request)  # unknown path or method: the 404/405 says enough
-    if match.route.resource.name in PUBLIC:
+    if is_public(match.route.resource.name):
         return await handler(request)
     token = request.cookies.get(COOKIE, "")
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise unauthorized()
     admin, extended = await _session_admin(request.app[SESSIONMAKER], token)
+    check_csrf(request, admin)
     request[ADMIN] = admin
     response = await handler(request)
     if extended and not response.prepared and response.cookies.get(COOKIE) is None:
@@ -260,7 +298,8 @@ async def login(request: web.Request, email: str, password: str) -> tuple[Curren
         if upgraded:
             await admins.set_password(session, admin.id, upgraded)
     log.info("admin %d logged in", admin.id)
-    return CurrentAdmin(admin.id, admin.email, expires_at, token_hash(token)), token
+    current = CurrentAdmin(admin.id, admin.email, expires_at, token_hash(token), csrf_token(token))
+    return current, token
 
 
 async def logout(request: web.Request) -> None:

@@ -6,11 +6,12 @@ from typing import Any
 
 from aiohttp import web
 
-from admin_api import schemas
+from admin_api import auth, schemas
 
 ERROR_DESCRIPTIONS = {
     400: "The body is not valid JSON",
     401: "No valid session: log in with POST /api/auth/login",
+    403: f"No {auth.CSRF_HEADER} header, or not this session's csrf_token (code csrf)",
     404: "No such object",
     409: "The object is not in a state that allows this",
     413: "The body is too large",
@@ -21,6 +22,8 @@ ERROR_DESCRIPTIONS = {
 }
 BODY_ERRORS = (400, 413, 415, 422)
 BINARY = "x-binary"
+CSRF_SCHEME = "csrf"
+ERROR_REF = "#/definitions/Error"
 
 
 def errors(*statuses: int, **descriptions: str) -> dict[str, dict[str, Any]]:
@@ -65,6 +68,30 @@ def _close_objects(node: Any) -> None:
             _close_objects(value)
 
 
+def _csrf(app: web.Application, spec: dict[str, Any]) -> None:
+    """The CSRF header as an apiKey scheme (Swagger UI's Authorize takes it once) required by
+    every unsafe operation behind the session, exactly the ones auth_middleware checks."""
+    spec["securityDefinitions"] = {
+        CSRF_SCHEME: {
+            "type": "apiKey",
+            "in": "header",
+            "name": auth.CSRF_HEADER,
+            "description": "csrf_token from POST /api/auth/login or GET /api/auth/me",
+        }
+    }
+    for route in app.router.routes():
+        resource = route.resource
+        if route.method not in auth.UNSAFE_METHODS or resource is None:
+            continue
+        if auth.is_public(resource.name) or not resource.canonical.startswith("/api/"):
+            continue
+        operation = spec["paths"][resource.canonical][route.method.lower()]
+        operation["security"] = [{CSRF_SCHEME: []}]
+        # After apispec: the error schema by its reference, as apispec renders the others.
+        forbidden = {"description": ERROR_DESCRIPTIONS[403], "schema": {"$ref": ERROR_REF}}
+        operation["responses"]["403"] = forbidden
+
+
 def spec_of(app: web.Application) -> dict[str, Any]:
     """The app's OpenAPI (Swagger 2.0) document, as served at /api/docs/swagger.json."""
     spec: dict[str, Any] = app["swagger_dict"]
@@ -76,9 +103,13 @@ def finish_spec(app: web.Application) -> None:
     spec = spec_of(app)
     _close_objects(spec.get("definitions", {}))
     _binary_schemas(spec.get("paths", {}))
+    _csrf(app, spec)
     spec["info"]["description"] = (
         "Admin API of Znatoki. Log in with POST /api/auth/login; the session lives in an "
-        "HttpOnly cookie that every other route (but /api/health) requires. Errors are "
+        "HttpOnly cookie that every other route (but /api/health) requires. Every POST, PUT, "
+        "PATCH and DELETE but the login must also send the session's csrf_token (in the "
+        "login's answer and GET /api/auth/me) as the X-CSRF-Token header, else 403 csrf: "
+        "paste it into Authorize. Errors are "
         '{"error": {"code", "message", "fields"?}}. Any route answers 503 with Retry-After '
         "while the database is unreachable."
     )

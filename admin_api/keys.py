@@ -20,6 +20,7 @@ class CurrentAdmin:
     email: str
     session_expires_at: datetime
     token_hash: str
+    csrf_token: str  # what unsafe requests must echo in X-CSRF-Token (auth.csrf_token)
 
 
 SETTINGS = web.AppKey("settings", Settings)

@@ -198,6 +198,13 @@ class Me(Schema):
     id = fields.Integer(required=True)
     email = fields.String(required=True)
     session_expires_at = timestamp()
+    csrf_token = fields.String(
+        required=True,
+        metadata={
+            "description": "send it as the X-CSRF-Token header with every POST, PUT, PATCH "
+            "and DELETE of this session"
+        },
+    )
 
 
 # Questions --------------------------------------------------------------------------------------

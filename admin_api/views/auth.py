@@ -13,7 +13,12 @@ from admin_api.views import reply
 
 
 def _me(admin: CurrentAdmin) -> dict[str, object]:
-    return {"id": admin.id, "email": admin.email, "session_expires_at": admin.session_expires_at}
+    return {
+        "id": admin.id,
+        "email": admin.email,
+        "session_expires_at": admin.session_expires_at,
+        "csrf_token": admin.csrf_token,
+    }
 
 
 @docs(

@@ -71,9 +71,14 @@ def app_factory(
 async def login(
     client: Client, email: str = EMAIL, password: str = PASSWORD, **headers: str
 ) -> ClientResponse:
-    return await client.post(
+    """Log in; on success the client sends the session's CSRF token with every later request,
+    as the web admin does (tests of the CSRF check remove or change it)."""
+    response = await client.post(
         "/api/auth/login", json={"email": email, "password": password}, headers=headers
     )
+    if response.status == 200:
+        client.session.headers[auth.CSRF_HEADER] = (await response.json())["csrf_token"]
+    return response
 
 
 @pytest.fixture

@@ -135,12 +135,26 @@ def new_session_cookie(database_url: str) -> str:
     return asyncio.run(make())
 
 
+class Admin:
+    """The fuzzer's HTTP session: the session cookie in its jar, and the CSRF header to send."""
+
+    def __init__(self, database_url: str) -> None:
+        self.http = requests.Session()
+        self.csrf: dict[str, str] = {}
+        self._database_url = database_url
+        self.log_in()
+
+    def log_in(self) -> None:
+        token = new_session_cookie(self._database_url)
+        self.http.cookies.set(auth.COOKIE, token)
+        self.csrf = {auth.CSRF_HEADER: auth.csrf_token(token)}
+
+
 @pytest.fixture(scope="module")
-def http(fuzz_server: str, fuzz_database: str) -> Iterator[requests.Session]:
-    session = requests.Session()
-    session.cookies.set(auth.COOKIE, new_session_cookie(fuzz_database))
-    yield session
-    session.close()
+def admin(fuzz_server: str, fuzz_database: str) -> Iterator[Admin]:
+    logged_in = Admin(fuzz_database)
+    yield logged_in
+    logged_in.http.close()
 
 
 # The spec is built with the app, no server needed: one test per operation at collection.
@@ -155,12 +169,14 @@ schema = schemathesis.openapi.from_dict(SPEC)
     suppress_health_check=list(HealthCheck),
     derandomize=True,
 )
-def test_api_conforms_to_its_spec(
-    case: Any, fuzz_server: str, fuzz_database: str, http: requests.Session
-) -> None:
+def test_api_conforms_to_its_spec(case: Any, fuzz_server: str, admin: Admin) -> None:
     try:
         excluded = [positive_data_acceptance] if (case.method, case.path) in CONTENT_CHECKED else []
-        case.call_and_validate(base_url=fuzz_server, session=http, excluded_checks=excluded)
+        # The CSRF header as explicit credentials: the unsafe requests reach the handlers, and
+        # the ignored_auth check probes each of them without it and with a wrong one.
+        case.call_and_validate(
+            base_url=fuzz_server, session=admin.http, headers=admin.csrf, excluded_checks=excluded
+        )
     finally:
         if case.path == "/api/auth/logout":  # the fuzzer logged itself out: log in again
-            http.cookies.set(auth.COOKIE, new_session_cookie(fuzz_database))
+            admin.log_in()
