@@ -7,6 +7,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from admin_api import webui
 from admin_api.views import (
     appeals,
     auth,
@@ -66,3 +67,5 @@ def setup_routes(app: web.Application) -> None:
     get("/api/stats/overview", stats.overview)
 
     get("/api/health", health.health, name="health")
+
+    webui.setup(app)
