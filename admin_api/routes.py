@@ -43,6 +43,8 @@ def setup_routes(app: web.Application) -> None:
     router.add_patch(r"/api/questions/{id:\d+}", questions.update_question)
     router.add_delete(r"/api/questions/{id:\d+}", questions.delete_question)
     get(r"/api/questions/{id:\d+}/image", images.get_question_image)
+    router.add_put(r"/api/questions/{id:\d+}/image", images.put_question_image)
+    router.add_delete(r"/api/questions/{id:\d+}/image", images.delete_question_image)
 
     get("/api/packs", packs.list_packs)
     router.add_post("/api/packs/import", packs.import_pack_file)

@@ -211,7 +211,7 @@ class Me(Schema):
 
 
 class HandoutFields(Schema):
-    """A text handout as an admin types it (pictures come only with imported packs)."""
+    """A text handout as an admin types it (a picture: PUT /api/questions/{id}/image)."""
 
     text = text_field(
         MAX_HANDOUT,
@@ -296,7 +296,7 @@ def check_message(text: str, handout_text: str | None) -> None:
 
 class ExportedHandout(HandoutFields):
     image = fields.Raw(
-        allow_none=True, metadata={"description": "ignored: pictures come only with packs"}
+        allow_none=True, metadata={"description": "ignored: an import carries no pictures"}
     )
 
 
@@ -328,7 +328,10 @@ class QuestionQuery(PageQuery):
 
 class Handout(Schema):
     text = fields.String(required=True, allow_none=True)
-    image = fields.Boolean(required=True, metadata={"description": "a picture comes with it"})
+    image = fields.Boolean(
+        required=True,
+        metadata={"description": "a picture comes with it: GET /api/questions/{id}/image"},
+    )
 
 
 class QuestionExport(Schema):

@@ -1,4 +1,5 @@
-"""Read a pack upload (a multipart form) without trusting the client about its size.
+"""Read an upload (a multipart form: a pack, a question's picture) without trusting the client
+about its size.
 
 The app's ``client_max_size`` (16 MiB) caps bodies read whole (``request.read()``/``json()``);
 a pack zip may be bigger (``MAX_ZIP_BYTES``). Rather than raise that cap for every route, the
@@ -26,6 +27,10 @@ FORM_OVERHEAD = 64 * 1024
 MAX_FIELD_BYTES = 64  # the format field ("txt", "4s", "xml")
 MAX_FILENAME = 100
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]+")
+MISSING = {
+    "the pack": "the pack file (.txt, .4s, .xml or .zip)",
+    "the picture": "the picture (PNG, JPEG or GIF)",
+}
 
 
 @dataclass(frozen=True)
@@ -56,38 +61,51 @@ async def _read_part(part: BodyPartReader, cap: int) -> bytes | None:
     return bytes(buffer)
 
 
-async def _form(request: web.Request) -> MultipartReader:
+async def _form(request: web.Request, what: str) -> MultipartReader:
     if request.content_type != "multipart/form-data":
         if not request.body_exists:
-            raise ApiError(422, "body_required", "Send the pack as a multipart form field 'file'")
+            raise ApiError(422, "body_required", f"Send {what} as a multipart form field 'file'")
         raise ApiError(
             415,
             "unsupported_media_type",
-            "Send the pack as multipart/form-data with the file in the field 'file'",
+            f"Send {what} as multipart/form-data with the file in the field 'file'",
         )
     return await request.multipart()
 
 
-async def read_pack_upload(request: web.Request, cap: int = MAX_ZIP_BYTES) -> Upload:
-    """The form's ``file`` (at most ``cap`` bytes) and optional ``format``; ApiError otherwise."""
+async def _read(request: web.Request, cap: int, what: str, fields: tuple[str, ...]) -> Upload:
+    """The form, its size checked up front and its malformations made a 400."""
     declared = request.content_length
     if declared is not None and declared > cap + FORM_OVERHEAD:
         raise too_large(cap)
     try:
-        return await _read_form(await _form(request), cap)
+        return await _read_form(await _form(request, what), cap, what, fields)
     except (ValueError, AssertionError, RuntimeError, HttpProcessingError) as exc:
         raise ApiError(400, "bad_request", f"The multipart body is malformed: {exc}") from None
 
 
-async def _read_form(form: MultipartReader, cap: int) -> Upload:
+async def read_pack_upload(request: web.Request, cap: int = MAX_ZIP_BYTES) -> Upload:
+    """The form's ``file`` (at most ``cap`` bytes) and optional ``format``; ApiError otherwise."""
+    return await _read(request, cap, "the pack", ("file", "format"))
+
+
+async def read_picture_upload(request: web.Request, cap: int) -> Upload:
+    """The form's only field, ``file`` (at most ``cap`` bytes); ApiError otherwise."""
+    return await _read(request, cap, "the picture", ("file",))
+
+
+async def _read_form(
+    form: MultipartReader, cap: int, what: str, allowed: tuple[str, ...]
+) -> Upload:
     """Stops at the first field it cannot use: nothing more of the body is read for it."""
     file: tuple[str, bytes] | None = None
     fmt: str | None = None
     seen: set[str] = set()
     while (part := await form.next()) is not None:
         name = part.name if isinstance(part, BodyPartReader) else None
-        if name not in ("file", "format") or name in seen or not isinstance(part, BodyPartReader):
-            problem = "Sent twice." if name in seen else "Unknown field: send 'file' and 'format'."
+        if name not in allowed or name in seen or not isinstance(part, BodyPartReader):
+            names = " and ".join(f"'{field}'" for field in allowed)
+            problem = "Sent twice." if name in seen else f"Unknown field: send {names}."
             raise invalid({str(name)[:50]: [problem]})
         seen.add(name)
         if name == "file":
@@ -101,6 +119,6 @@ async def _read_form(form: MultipartReader, cap: int) -> Upload:
             if fmt is not None and fmt not in FORMATS:
                 raise invalid({"format": [f"Must be one of: {', '.join(FORMATS)}."]})
     if file is None:
-        raise invalid({"file": ["Missing: the pack file (.txt, .4s, .xml or .zip)."]})
+        raise invalid({"file": [f"Missing: {MISSING[what]}."]})
     filename, data = file
     return Upload(filename=filename, data=data, format=fmt)

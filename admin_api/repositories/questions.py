@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, exists, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Question, QuestionImage
@@ -180,3 +181,46 @@ async def picture(session: AsyncSession, question_id: int) -> tuple[bool, Questi
     if row is None:
         return False, None
     return True, QuestionPicture(*row) if row.data is not None else None
+
+
+async def _touch(session: AsyncSession, question_id: int) -> bool:
+    """Mark the question edited (its picture is part of it); False if there is no such one.
+    The row stays locked to the end of the transaction, so a delete cannot slip in between."""
+    result = await session.execute(
+        update(Question)
+        .where(Question.id == question_id)
+        .values(updated_at=func.now())
+        .returning(Question.id)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def set_picture(session: AsyncSession, question_id: int, picture: QuestionPicture) -> bool:
+    """Store or replace the question's picture; False if there is no such question.
+
+    A replaced picture's ``vk_attachment`` is cleared: it names the old picture on VK's side,
+    and without it the bot uploads the new one the next time it asks the question.
+    """
+    if not await _touch(session, question_id):
+        return False
+    values = {"name": picture.name, "content_type": picture.content_type, "data": picture.data}
+    await session.execute(
+        pg_insert(QuestionImage)
+        .values(question_id=question_id, **values, vk_attachment=None)
+        .on_conflict_do_update(
+            index_elements=[QuestionImage.question_id], set_={**values, "vk_attachment": None}
+        )
+    )
+    return True
+
+
+async def drop_picture(session: AsyncSession, question_id: int) -> tuple[bool, bool]:
+    """Whether the question exists, and whether it had a picture (now removed)."""
+    if not await _touch(session, question_id):
+        return False, False
+    result = await session.execute(
+        delete(QuestionImage)
+        .where(QuestionImage.question_id == question_id)
+        .returning(QuestionImage.question_id)
+    )
+    return True, result.scalar_one_or_none() is not None
