@@ -243,7 +243,7 @@ function gameView(game, refresh) {
   const live = game.status === "active";
   const facts = [
     ["Чат", h("a", { href: `#/chats/${game.peer_id}` }, String(game.peer_id))],
-    ["Состояние", `${STATUSES[game.status] || game.status} (${PHASES[game.phase] || game.phase})`],
+    ["Состояние", live ? `идёт: ${PHASES[game.phase] || game.phase}` : STATUSES[game.status] || game.status],
     ["Раунд", roundOf(game)],
     ["Счёт", h("span", { class: "score", dataset: { testid: "score" } }, score(game))],
     live ? ["Осталось", timeLeft(game.deadline)] : null,
