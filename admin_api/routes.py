@@ -67,6 +67,8 @@ def setup_routes(app: web.Application) -> None:
 
     get("/api/stats/players", stats.players)
     get("/api/stats/overview", stats.overview)
+    get("/api/stats/daily", stats.daily)
+    get("/api/stats/questions", stats.hardest_questions)
 
     get("/api/health", health.health, name="health")
 

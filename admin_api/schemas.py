@@ -635,6 +635,52 @@ class Overview(Schema):
     draws = count()
 
 
+class DailyQuery(Schema):
+    days = integer(1, 366, load_default=30, description="the last N UTC days, today included")
+
+
+class DayStats(Schema):
+    date = fields.Date(required=True, metadata={"description": "a UTC day"})
+    games = fields.Integer(required=True, metadata={"description": "games that began that day"})
+    team_wins = fields.Integer(required=True, metadata={"description": "of them, finished won"})
+    bot_wins = fields.Integer(required=True, metadata={"description": "of them, finished lost"})
+    draws = fields.Integer(required=True, metadata={"description": "of them, finished drawn"})
+
+
+class DailyStats(Schema):
+    items = fields.List(
+        fields.Nested(DayStats),
+        required=True,
+        metadata={"description": "one per day, oldest first, days without games included"},
+    )
+
+
+class HardestQuery(Schema):
+    limit = integer(1, MAX_LIMIT, load_default=10, description=f"how many, 1-{MAX_LIMIT}")
+    min_played = integer(
+        1, MAX_INT32, load_default=1, description="only questions played at least this often"
+    )
+
+
+class HardQuestion(Schema):
+    question_id = fields.Integer(required=True)
+    text = fields.String(required=True)
+    answer = fields.String(required=True)
+    played = fields.Integer(required=True, metadata={"description": "rounds played with it"})
+    wrong = fields.Integer(
+        required=True, metadata={"description": "of them, not answered right (silence included)"}
+    )
+    wrong_rate = fields.Float(required=True, metadata={"description": "wrong / played"})
+
+
+class HardestQuestions(Schema):
+    items = fields.List(
+        fields.Nested(HardQuestion),
+        required=True,
+        metadata={"description": "by wrong_rate, then played, both descending"},
+    )
+
+
 # Health -----------------------------------------------------------------------------------------
 
 

@@ -1,19 +1,25 @@
-"""Statistics for the admin API: the players' leaderboard and the overview numbers.
+"""Statistics for the admin API: the players' leaderboard, the overview numbers, the games per
+day and the hardest questions.
 
 Definitions (also in the README):
 
 - a game is *played* once it left the lobby (``started_at`` is set);
 - wins, losses and draws count *finished* games only (all rounds played): a game stopped
   early is cut short, and counting a 1 : 0 after one round as a win would skew the table;
-- a closed game (a lobby nobody joined) counts nowhere but in ``games_by_status``.
+- a closed game (a lobby nobody joined) counts nowhere but in ``games_by_status``;
+- per day, a game counts on the UTC day it began (``started_at``), its result too;
+- a question's rounds are the rounds played with it (every game's, as long as the question
+  exists: a deleted one's rounds keep only their snapshot and are left out); *wrong* is every
+  round not judged right, unanswered ones included.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, func, select
+from sqlalchemy import Integer, String, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -122,3 +128,64 @@ async def overview(session: AsyncSession) -> dict[str, Any]:
         "bot_wins": int(bot_wins),
         "draws": int(draws),
     }
+
+
+# One row per day of the window, oldest first; days without games have zeros. The bounds are
+# UTC midnights, so the index on started_at serves the join.
+_DAILY = text(
+    """
+    SELECT d.day,
+           count(g.id) AS games,
+           count(g.id) FILTER (WHERE g.status = 'finished' AND g.score_team > g.score_bot),
+           count(g.id) FILTER (WHERE g.status = 'finished' AND g.score_team < g.score_bot),
+           count(g.id) FILTER (WHERE g.status = 'finished' AND g.score_team = g.score_bot)
+    FROM (SELECT CAST(:first AS date) + n AS day FROM generate_series(0, :days - 1) AS n) AS d
+    LEFT JOIN games g
+      ON g.started_at >= (d.day::timestamp AT TIME ZONE 'UTC')
+     AND g.started_at < ((d.day + 1)::timestamp AT TIME ZONE 'UTC')
+    GROUP BY d.day
+    ORDER BY d.day
+    """
+)
+
+
+async def daily(session: AsyncSession, *, days: int, today: date) -> list[dict[str, Any]]:
+    """Games played and their results on each of the ``days`` UTC days up to ``today``."""
+    first = today - timedelta(days=days - 1)
+    rows = await session.execute(_DAILY, {"first": first, "days": days})
+    return [
+        {"date": day, "games": games, "team_wins": won, "bot_wins": lost, "draws": drawn}
+        for day, games, won, lost, drawn in rows
+    ]
+
+
+_HARDEST = text(
+    """
+    SELECT q.id, q.text, q.answer, count(*) AS played,
+           count(*) FILTER (WHERE NOT r.correct) AS wrong
+    FROM game_rounds r
+    JOIN questions q ON q.id = r.question_id
+    GROUP BY q.id
+    HAVING count(*) >= :min_played
+    ORDER BY count(*) FILTER (WHERE NOT r.correct)::float8 / count(*) DESC, count(*) DESC, q.id
+    LIMIT :limit
+    """
+)
+
+
+async def hardest_questions(
+    session: AsyncSession, *, limit: int, min_played: int
+) -> list[dict[str, Any]]:
+    """Questions by the share of their rounds not answered right, then by rounds played."""
+    rows = await session.execute(_HARDEST, {"limit": limit, "min_played": min_played})
+    return [
+        {
+            "question_id": question_id,
+            "text": question_text,
+            "answer": answer,
+            "played": played,
+            "wrong": wrong,
+            "wrong_rate": round(wrong / played, 4),
+        }
+        for question_id, question_text, answer, played, wrong in rows
+    ]
