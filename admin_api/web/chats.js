@@ -77,7 +77,13 @@ async function renderChat(root, ctx, peerId) {
   if (!ctx.alive()) return;
   const settings = chat.settings;
   const bounds = settings.bounds || {};
-  const choices = settings.choices || {};
+  const choices = { ...(settings.choices || {}) };
+  for (const [name, value] of Object.entries(settings.defaults)) {
+    // A text setting the API gives no choices for: offer the values it shows.
+    if (typeof value === "string" && !(name in choices)) {
+      choices[name] = [...new Set([value, settings.effective[name]])];
+    }
+  }
   // Every setting the API reports, numbers first (in the bot's order), then the choices.
   const names = Object.keys(settings.effective);
   const numbers = names.filter((name) => !(name in choices));

@@ -6,8 +6,9 @@ import { api, del, get, patch } from "./api.js";
 import { add, confirmAction, errorBox, field, fill, h, loading, ru, table, toast } from "./dom.js";
 
 // The server's caps (app/packs/limits.py): a pack file 10 MB, a zip 50 MB.
-const MAX_FILE_BYTES = 10 * 1000 * 1000;
-const MAX_ZIP_BYTES = 50 * 1000 * 1000;
+const MB = 1024 * 1024;
+const MAX_FILE_BYTES = 10 * MB;
+const MAX_ZIP_BYTES = 50 * MB;
 const EXTENSIONS = [".txt", ".4s", ".xml", ".zip"];
 
 export async function render(root, ctx) {
@@ -55,7 +56,7 @@ function importForm(ctx) {
     }
     const cap = isZip ? MAX_ZIP_BYTES : MAX_FILE_BYTES;
     if (chosen.size > cap) {
-      fail("Файл слишком большой.", `${(chosen.size / 1e6).toFixed(1)} МБ, а можно до ${cap / 1e6} МБ.`);
+      fail("Файл слишком большой.", `${(chosen.size / MB).toFixed(1)} МБ, а можно до ${cap / MB} МБ.`);
       return;
     }
     const data = new FormData();

@@ -8,8 +8,8 @@ import {
 } from "./dom.js";
 
 const LIMIT = 20;
-const MAX_IMAGE_BYTES = 20 * 1024 * 1024; // the importer's cap for a picture
-const IMAGE_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+const MAX_IMAGE_BYTES = 20 * 1024 * 1024; // the server's cap for a picture
+const IMAGE_TYPES = ["image/png", "image/jpeg", "image/gif"]; // what PUT …/image takes
 
 function hashWith(params) {
   const query = new URLSearchParams();
@@ -189,7 +189,7 @@ async function renderForm(root, ctx, id) {
       return;
     }
     if (!IMAGE_TYPES.includes(chosen.type)) {
-      imageError.textContent = "Нужна картинка PNG, JPEG, GIF или WebP.";
+      imageError.textContent = "Нужна картинка PNG, JPEG или GIF.";
       file.value = "";
       return;
     }
@@ -224,7 +224,7 @@ async function renderForm(root, ctx, id) {
     h("fieldset", { class: "handout" },
       h("legend", {}, "Раздаточный материал"),
       field("Текст раздатки", controls.handout, { name: "handout", hint: "Показывается вместе с вопросом." }),
-      field("Картинка", file, { name: "image", hint: "PNG, JPEG, GIF или WebP, до 20 МБ." }),
+      field("Картинка", file, { name: "image", hint: "PNG, JPEG или GIF, до 20 МБ." }),
       imageError,
       imageNote,
       preview),
