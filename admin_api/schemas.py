@@ -452,10 +452,39 @@ class Chat(Schema):
     last_activity_at = timestamp()
 
 
+# What a form needs to offer: each number setting's [low, high], each choice setting's values.
+SettingsBounds = Schema.from_dict(
+    {
+        name: fields.List(
+            fields.Integer(),
+            required=True,
+            validate=validate.Length(equal=2),
+            metadata={"description": f"[low, high] ({low}-{high})"},
+        )
+        for name, (low, high) in BOUNDS.items()
+    },
+    name="SettingsBounds",
+)
+SettingsChoices = Schema.from_dict(
+    {name: fields.List(fields.String(), required=True) for name in CHOICES},
+    name="SettingsChoices",
+)
+
+
 class ChatSettings(Schema):
     defaults = fields.Nested(GameSettings, required=True)
     overrides = fields.Nested(SettingsOverrides, required=True)
     effective = fields.Nested(GameSettings, required=True)
+    bounds = fields.Nested(
+        SettingsBounds,
+        required=True,
+        metadata={"description": "each number setting's allowed [low, high], both included"},
+    )
+    choices = fields.Nested(
+        SettingsChoices,
+        required=True,
+        metadata={"description": "each choice setting's allowed values"},
+    )
     pack_id = fields.Integer(
         required=True,
         allow_none=True,
@@ -544,6 +573,15 @@ class Game(Schema):
     started_at = timestamp(nullable=True)
     finished_at = timestamp(nullable=True)
     updated_at = timestamp()
+    deadline = fields.DateTime(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "when the running phase (lobby, discussion, answer, ...) ends unless "
+            "something happens first: the time left is deadline - now; null when the game is "
+            "not active or the phase waits without a timer"
+        },
+    )
 
 
 class Player(Schema):

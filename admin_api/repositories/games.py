@@ -8,10 +8,10 @@ so a game reads the same after its questions were edited or deleted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Appeal, GamePlayer, GameRound, GameRow, VKUserName
@@ -33,6 +33,7 @@ class GameRecord:
     started_at: datetime | None
     finished_at: datetime | None
     updated_at: datetime
+    deadline: datetime | None  # when the running phase's timer fires; None once it is over
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,27 @@ def _select_games() -> Select[Any]:
         GameRow.started_at,
         GameRow.finished_at,
         GameRow.updated_at,
+        GameRow.state["deadline"].astext.label("deadline"),
     )
+
+
+def _deadline(raw: str | None) -> datetime | None:
+    """The stored state's deadline (ISO, as the bot writes it); None if unset or unreadable."""
+    try:
+        value = datetime.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def _game(row: Row[Any]) -> GameRecord:
+    values = row._asdict()
+    # Only a game under way has a phase whose timer is still to fire.
+    active = values["status"] == "active"
+    values["deadline"] = _deadline(values["deadline"]) if active else None
+    return GameRecord(**values)
 
 
 async def page(
@@ -104,12 +125,12 @@ async def page(
     rows = await session.execute(
         _select_games().where(*conditions).order_by(GameRow.id.desc()).limit(limit).offset(offset)
     )
-    return [GameRecord(*row) for row in rows], int(total or 0)
+    return [_game(row) for row in rows], int(total or 0)
 
 
 async def get(session: AsyncSession, game_id: int) -> GameRecord | None:
     row = (await session.execute(_select_games().where(GameRow.id == game_id))).one_or_none()
-    return GameRecord(*row) if row else None
+    return _game(row) if row else None
 
 
 async def players(session: AsyncSession, game_id: int) -> list[PlayerRecord]:

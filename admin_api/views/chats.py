@@ -44,6 +44,8 @@ def _detail(chat: ChatRecord, settings: Settings) -> dict[str, Any]:
             "defaults": asdict(defaults),
             "overrides": overrides,
             "effective": asdict(effective),
+            "bounds": {name: list(bound) for name, bound in config.BOUNDS.items()},
+            "choices": {name: list(values) for name, values in config.CHOICES.items()},
             "pack_id": pack_id
             if isinstance(pack_id, int) and not isinstance(pack_id, bool)
             else None,

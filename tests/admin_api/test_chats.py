@@ -80,6 +80,10 @@ async def test_detail_shows_defaults_overrides_and_effective_settings(
     assert set(settings["effective"]) == set(BOUNDS) | set(CHOICES)
     assert settings["defaults"]["mode"] == settings["effective"]["mode"] == "tv"
     assert settings["pack_id"] is None  # not a pack id the bot could use
+    # What the form offers: every number setting's range and every choice setting's values.
+    assert settings["bounds"] == {name: [low, high] for name, (low, high) in BOUNDS.items()}
+    assert settings["bounds"]["rounds"] == [1, 50]
+    assert settings["choices"] == {"mode": ["classic", "tv"]}
 
 
 async def test_patch_sets_and_removes_overrides(client: Client, db: AsyncEngine) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -200,3 +201,27 @@ async def test_unknown_and_invalid_game_ids(client: Client) -> None:
     await error_of(await client.get("/api/games/12345"), 404)
     await error_of(await client.get("/api/games/x"), 404)
     await error_of(await client.get("/api/games/0"), 422)
+
+
+async def test_a_running_games_deadline_is_shown_until_it_ends(
+    client: Client, db: AsyncEngine
+) -> None:
+    running = await play(db, CHAT, [(1, "Аня")], [(1, "right")], end="running")
+    finished = await play(db, OTHER, [(2, "Боря")], [(2, "right")] * 3)
+    assert running.deadline is not None
+    listed = await (await client.get("/api/games")).json()
+    deadlines = {game["id"]: game["deadline"] for game in listed["items"]}
+    assert deadlines[running.id] is not None
+    assert datetime.fromisoformat(deadlines[running.id]) == running.deadline
+    assert deadlines[finished.id] is None
+    detail = await (await client.get(f"/api/games/{running.id}")).json()
+    assert datetime.fromisoformat(detail["deadline"]) == running.deadline
+
+    # A phase without a timer, or a state the API cannot read, shows none rather than failing.
+    for stored in ("null", '"soon"'):
+        async with db.begin() as conn:
+            await conn.execute(
+                text(f"UPDATE games SET state = jsonb_set(state, '{{deadline}}', '{stored}')")
+            )
+        detail = await (await client.get(f"/api/games/{running.id}")).json()
+        assert detail["deadline"] is None
