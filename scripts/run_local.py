@@ -261,6 +261,16 @@ async def seed_emulator(base: str) -> str:
         return f"«Знатоки (демо)», peer_id {chat['peer_id']}: Анна, Борис, Вера"
 
 
+def admin_url() -> str:
+    """Where a browser reaches the admin API (a wildcard ADMIN_HOST is reached on loopback)."""
+    host = os.environ.get("ADMIN_HOST", "127.0.0.1")
+    if host in ("", "0.0.0.0", "::"):
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{os.environ['ADMIN_PORT']}"
+
+
 def banner(plan: Plan, demo: str | None) -> str:
     lines = [""]
     if plan.real_vk:
@@ -272,10 +282,12 @@ def banner(plan: Plan, demo: str | None) -> str:
         base = f"http://127.0.0.1:{os.environ['EMULATOR_PORT']}"
         lines.append(f"  Web chat:      {base}/   (pick the member in «От имени», type /start)")
         lines.append(f"  Demo chat:     {demo}")
-    admin = f"http://127.0.0.1:{os.environ['ADMIN_PORT']}/api/docs"
+    admin = admin_url()
+    # Only make run's own default password is printed; one from the environment is a secret.
     password = os.environ.get("ADMIN_PASSWORD", "")
     shown = password if password == LOCAL_ADMIN["ADMIN_PASSWORD"] else "<ADMIN_PASSWORD>"
-    lines.append(f"  Admin API:     {admin}   login {os.environ['ADMIN_EMAIL']} / {shown}")
+    lines.append(f"  Web admin:     {admin}/admin/   login {os.environ['ADMIN_EMAIL']} / {shown}")
+    lines.append(f"  Admin API:     {admin}/api/docs   (Swagger UI, the same login)")
     lines.append(
         '  TV format:     PATCH /api/chats/{peer_id}/settings {"mode": "tv"} there '
         "(or GAME_MODE=tv): to 6 points, the spinning top, the blitz"
