@@ -13,14 +13,17 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import zipfile
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.game import appeals
 from tests.admin_api.conftest import EMAIL, PASSWORD, AppFactory, Client, login
+from tests.admin_api.seed import add_chat
 from tests.admin_api.test_appeals_e2e import play_the_round
 from tests.e2e.conftest import StackFactory
 from tests.e2e.game_helpers import begin_game, current_game, make_chat
@@ -192,6 +195,57 @@ async def test_import_a_zip_with_a_picture_and_open_the_pack(
     assert page.url.endswith(f"#/packs/{pack['id']}")
 
 
+async def test_chat_settings_errors_by_field_then_saved(
+    anon: Client, db: AsyncEngine, page: Page
+) -> None:
+    peer_id = 2_000_000_001
+    await add_chat(db, peer_id, "Клуб знатоков")
+    await login(anon)
+    upload = await anon.post(
+        "/api/packs/import",
+        data={"file": io.BytesIO(zipped(PACK, {"square.png": png()}))},
+    )
+    assert upload.status == 201, await upload.text()
+    pack: dict[str, Any] = await upload.json()
+
+    await logged_in(page, anon)
+    await page.get_by_role("navigation", name="Разделы").get_by_role("link", name="Чаты").click()
+    await page.get_by_role("link", name="Клуб знатоков").click()
+    await expect(page.get_by_role("heading", name="Клуб знатоков")).to_be_visible()
+    discussion = page.get_by_label("Обсуждение, с")
+    await expect(discussion).to_have_attribute("min", "1")
+    await expect(discussion).to_have_attribute("max", "3600")
+    await expect(page.get_by_label("Формат игры").locator("option")).to_have_count(3)
+
+    # The pack is picked, then disabled elsewhere before the save: the API refuses, by field.
+    await discussion.fill("45")
+    await page.get_by_label("Пакет вопросов").select_option(
+        label=f"Кубок с картинкой (№ {pack['id']}, 2 вопр.)"
+    )
+    disabled = await anon.patch(f"/api/packs/{pack['id']}", json={"enabled": False})
+    assert disabled.status == 200, await disabled.text()
+    await page.get_by_role("button", name="Сохранить").click()
+    pack_error = (
+        page.locator(".field")
+        .filter(has=page.get_by_label("Пакет вопросов"))
+        .locator(".field-error")
+    )
+    await expect(pack_error).to_have_text(f"Пакет {pack['id']} выключен: сначала включите его.")
+    await expect(page.get_by_label("Пакет вопросов")).to_have_attribute("aria-invalid", "true")
+    chat = await (await anon.get(f"/api/chats/{peer_id}")).json()
+    assert chat["settings"]["overrides"] == {}  # nothing of the refused change was written
+
+    # Back to random questions, the TV format: saved.
+    await page.get_by_label("Пакет вопросов").select_option(value="")
+    await page.get_by_label("Формат игры").select_option(value="tv")
+    await page.get_by_role("button", name="Сохранить").click()
+    await expect(page.locator("#toast")).to_have_text("Настройки сохранены.")
+    await expect(page.get_by_label("Обсуждение, с")).to_have_value("45")
+    chat = await (await anon.get(f"/api/chats/{peer_id}")).json()
+    assert chat["settings"]["overrides"] == {"discussion_seconds": 45, "mode": "tv"}
+    assert chat["settings"]["pack_id"] is None
+
+
 async def test_stop_a_live_game_and_accept_an_appeal(
     stack_factory: StackFactory, app_factory: AppFactory, db: AsyncEngine, page: Page
 ) -> None:
@@ -221,6 +275,7 @@ async def test_stop_a_live_game_and_accept_an_appeal(
     await expect(live).to_have_count(1)
     await expect(live).to_contain_text("Знатоки 0 : 0 Бот")
     await expect(live.locator(".phase")).to_have_text("обсуждение")
+    await expect(live.locator(".time-left")).to_have_text(re.compile(r"^\d+ с$"))  # of 30 s
     await live.get_by_role("button", name="Остановить").click()
     dialog = page.get_by_role("dialog")
     await expect(dialog).to_contain_text("Остановить игру")
@@ -251,6 +306,16 @@ async def test_stop_a_live_game_and_accept_an_appeal(
     screenshot = os.environ.get("ADMIN_SCREENSHOT")
     if screenshot:
         await page.screenshot(path=screenshot)
+
+    # The statistics count it: the team won the one finished game; today has both games.
+    await nav.get_by_role("link", name="Статистика").click()
+    rate = page.locator(".stat").filter(has_text="Доля побед команды")
+    await expect(rate.locator("dd")).to_have_text("100 %")
+    today = page.locator("svg.chart g.day").last
+    await expect(today.locator("title")).to_contain_text("игр 2, побед команды 1, побед бота 0")
+    await expect(today.locator("rect")).to_have_count(2)
+    hardest = page.locator("table.hardest tbody tr")
+    await expect(hardest.filter(has_text=game.questions[0].answer)).to_have_count(1)
 
 
 async def test_questions_create_with_a_picture_search_edit_and_delete(
