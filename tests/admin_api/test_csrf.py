@@ -15,7 +15,7 @@ from tests.admin_api.seed import add_chat, play
 from tests.admin_api.test_stop import SHARDS, next_update
 
 CHAT = 2000000901
-QUESTION = {"text": "Столица Франции?", "answer": "Париж"}
+QUESTION = {"text": "Проверка CSRF: сколько лап у кошки?", "answer": "Четыре"}
 
 
 def session_token(client: Client) -> str:
