@@ -1,5 +1,7 @@
 """Question pictures as VK attachments: uploaded once, the attachment string stored with the
-picture and reused by every chat, uploaded again only when VK refuses it.
+picture and reused by every chat, uploaded again only when VK refuses it or an admin replaces
+the picture (the admin API clears the stored attachment; the table, not this process's memory,
+is asked each time: a picture question is one send per round, so the read costs nothing).
 
 The picture's bytes live in Postgres (``question_images``). An upload is VK's three steps
 (:meth:`app.vk.client.VKClient.upload_message_photo`); its two API calls take slots of the
@@ -21,7 +23,6 @@ log = logging.getLogger(__name__)
 
 UPLOAD_ATTEMPTS = 3
 RETRY_DELAY = 0.5  # seconds before the second attempt, doubled before each next one
-KEEP = 10_000  # attachment strings remembered in memory (the table answers the rest)
 
 
 class Pictures:
@@ -37,19 +38,14 @@ class Pictures:
         self._vk = vk
         self._attempts = attempts
         self._retry_delay = retry_delay
-        self._known: dict[int, str] = {}
         self._uploads: dict[int, asyncio.Task[str | None]] = {}
         self.uploads = 0  # uploads started by this process (for tests and metrics)
 
     async def lookup(self, question_id: int) -> str | None:
         """The attachment already uploaded for this question's picture, without uploading."""
-        known = self._known.get(question_id)
-        if known is None:
-            known = await self._pool.fetchval(
-                "SELECT vk_attachment FROM question_images WHERE question_id = $1", question_id
-            )
-            if known is not None:
-                self._remember(question_id, known)
+        known: str | None = await self._pool.fetchval(
+            "SELECT vk_attachment FROM question_images WHERE question_id = $1", question_id
+        )
         return known
 
     async def resolve(self, question_id: int) -> str | None:
@@ -67,8 +63,6 @@ class Pictures:
 
     async def refused(self, question_id: int, attachment: str) -> None:
         """VK refused this attachment: forget it, so the next resolve uploads again."""
-        if self._known.get(question_id) == attachment:
-            del self._known[question_id]
         await self._pool.execute(
             "UPDATE question_images SET vk_attachment = NULL "
             "WHERE question_id = $1 AND vk_attachment = $2",
@@ -99,17 +93,15 @@ class Pictures:
             except VKError as exc:
                 log.warning("picture upload %d failed: %s", attempt + 1, exc, extra=extra)
                 continue
+            # Stored only for the very picture uploaded: an admin may have replaced it meanwhile
+            # (then the new one is uploaded on its first send).
             await self._pool.execute(
-                "UPDATE question_images SET vk_attachment = $2 WHERE question_id = $1",
+                "UPDATE question_images SET vk_attachment = $2 "
+                "WHERE question_id = $1 AND data = $3",
                 question_id,
                 attachment,
+                data,
             )
-            self._remember(question_id, attachment)
             return attachment
         log.error("picture not uploaded after %d attempts", self._attempts, extra=extra)
         return None
-
-    def _remember(self, question_id: int, attachment: str) -> None:
-        if len(self._known) >= KEEP:
-            self._known.pop(next(iter(self._known)))
-        self._known[question_id] = attachment

@@ -129,3 +129,24 @@ async def test_a_picture_that_cannot_be_uploaded_leaves_a_line_instead(
     (message,) = await rig.control.messages(peer_id)
     assert message["text"] == f"Закрыт\n\n{PICTURE_MISSING}"
     assert rig.sender.pictures.uploads == 3
+
+
+async def test_a_picture_an_admin_replaced_is_uploaded_again(
+    rig: Rig, db: AsyncEngine, pool: Pool
+) -> None:
+    question_id = await picture_question(pool)
+    peer_id = await new_chat(rig)
+    await send(rig, db, peer_id, [SendMessage("Раз", image_of=question_id)])
+    # What PUT /api/questions/{id}/image does: new bytes, the stored attachment cleared.
+    replaced = png(7, 5)
+    await pool.execute(
+        "UPDATE question_images SET data = $2, vk_attachment = NULL WHERE question_id = $1",
+        question_id,
+        replaced,
+    )
+    await send(rig, db, peer_id, [SendMessage("Два", image_of=question_id)])
+    first, second = await rig.control.messages(peer_id)
+    assert photo_of(first) != photo_of(second)
+    assert rig.sender.pictures.uploads == 2
+    (newest,) = [p for p in await rig.control.photos() if p["attachment"] == photo_of(second)]
+    assert max(size["width"] for size in newest["sizes"]) == 7  # the new picture
