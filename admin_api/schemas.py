@@ -61,20 +61,26 @@ _DIGITS = re.compile(r"-?[0-9]{1,20}")  # longer cannot be in range (and int() i
 
 
 class Clean(validate.Regexp):
-    """No NUL characters (Postgres text cannot hold them) and, for ``filled``, not blank.
+    r"""No NUL characters (Postgres text cannot hold them) and, for ``filled``, not blank.
 
     It is a Regexp so that the spec carries the rule as a ``pattern`` the fuzzer respects,
-    but it explains a failure in words instead of quoting the pattern.
+    but it explains a failure in words instead of quoting the pattern. Whitespace is spelled
+    out beyond ``\s``: Python's ``\s`` also means \x1c-\x1f and \x85, a JSON Schema (ECMA)
+    ``\s`` also means \ufeff; "blank" is either, so the spec and the server agree on it.
     """
 
+    BLANK = r"\s\x1c-\x1f\x85\ufeff"
+
     def __init__(self, *, filled: bool) -> None:
-        super().__init__(r"^[^\x00]*[^\s\x00][^\x00]*$" if filled else r"^[^\x00]*$")
+        blank = self.BLANK
+        pattern = rf"^[^\x00]*[^{blank}\x00][^\x00]*$" if filled else r"^[^\x00]*$"
+        super().__init__(pattern)
         self.filled = filled
 
     def __call__(self, value: Any) -> Any:
         if "\x00" in value:
             raise ValidationError("Must not contain NUL characters.")
-        if self.filled and not value.strip():
+        if self.filled and self.regex.match(value) is None:
             raise ValidationError("Must not be empty or only whitespace.")
         return value
 

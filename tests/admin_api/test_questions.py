@@ -158,6 +158,10 @@ async def test_a_non_number_is_no_question_path(client: Client, bad_id: str) -> 
         ({"text": "Вопрос?", "answer": "4", "tags": ["t"] * 11}, "tags"),
         ({"text": "Вопрос?", "answer": "4", "tags": ["x" * 51]}, "tags"),
         ({"text": "Вопрос?", "answer": "4", "tags": [1]}, "tags"),
+        # Blank by Python's and by JSON Schema's idea of whitespace alike (the spec's pattern)
+        ({"text": "Вопрос?", "answer": "4", "tags": ["\x85"]}, "tags"),
+        ({"text": "Вопрос?", "answer": "\ufeff "}, "answer"),
+        ({"text": "\x1c\x1f", "answer": "4"}, "text"),
         ({"text": 42, "answer": "4"}, "text"),
         ({"text": None, "answer": "4"}, "text"),
         ({"text": "Во\x00прос?", "answer": "4"}, "text"),
