@@ -137,6 +137,8 @@ class OutboxSender:
         self._lock_conn: Any = None
         self._added = itertools.count(1)
         self._cmids: OrderedDict[tuple[int, str], int] = OrderedDict()
+        # The picture each sent message went out with ("": none), so its edits keep that one.
+        self._sent_pictures: OrderedDict[tuple[int, str], str] = OrderedDict()
         self._in_flight: set[asyncio.Task[None]] = set()
         self._kick = asyncio.Event()
         self._on_peer_lost = on_peer_lost
@@ -329,8 +331,13 @@ class OutboxSender:
         if cmid is None:
             return Item(row, None)
         # An edit keeps the picture the message went out with (VK drops what it omits); it
-        # never uploads: without a stored attachment the text says the picture is missing.
-        attachment = await self.pictures.lookup(image_of) if image_of is not None else None
+        # never uploads. Known from this process's send, else (after a restart) the stored
+        # one; without either the text says the picture is missing.
+        attachment = None
+        if image_of is not None:
+            attachment = self._sent_pictures.get((row.peer_id, target))
+            if attachment is None:
+                attachment = await self.pictures.lookup(image_of)
         return Item(row, _edit(row, cmid, attachment))
 
     # Pictures -------------------------------------------------------------------------------
@@ -491,13 +498,19 @@ class OutboxSender:
                 done.append(row)
                 if row.ref is not None and cmid is not None:
                     self._remember_cmid(row.peer_id, row.ref, cmid)
+                    if row.params.get("image_of") is not None:
+                        picture = self._attachments.get(row.id, "")
+                        _remember(self._sent_pictures, (row.peer_id, row.ref), picture)
                 if row.ref is not None and item.fresh and row.params.get("report_shown"):
                     shown.append((row.peer_id, row.ref))
             await outbox.record_sent(conn, sent)
         for row in done:
             self._forget(row)
         for peer_id in dead:
-            self._chats.pop(peer_id, None)
+            gone = self._chats.pop(peer_id, None)
+            for row_id in gone.rows if gone is not None else ():
+                self._attachments.pop(row_id, None)
+                self._reuploaded.discard(row_id)
         return dead, shown
 
     def _forget(self, row: OutboxRow) -> None:
@@ -509,10 +522,7 @@ class OutboxSender:
             chat.done_upto = max(chat.done_upto, row.id)
 
     def _remember_cmid(self, peer_id: int, ref: str, cmid: int) -> None:
-        self._cmids[(peer_id, ref)] = cmid
-        self._cmids.move_to_end((peer_id, ref))
-        if len(self._cmids) > KEEP_CMIDS:
-            self._cmids.popitem(last=False)
+        _remember(self._cmids, (peer_id, ref), cmid)
 
     async def _failed(self, conn: Any, row: OutboxRow, exc: VKError) -> bool:
         """Record a failed call; True when the whole chat is unreachable."""
@@ -542,6 +552,14 @@ class OutboxSender:
             )
             chat.rows[row.id] = (retried, chat.rows[row.id][1])
         return False
+
+
+def _remember(known: OrderedDict[tuple[int, str], Any], key: tuple[int, str], value: Any) -> None:
+    """Keep the newest ``KEEP_CMIDS`` of what was sent (the table answers the rest)."""
+    known[key] = value
+    known.move_to_end(key)
+    if len(known) > KEEP_CMIDS:
+        known.popitem(last=False)
 
 
 def _with_picture(params: dict[str, Any], attachment: str | None) -> tuple[str, str | None]:

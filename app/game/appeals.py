@@ -73,12 +73,15 @@ def decision_keyboard(appeal_id: int) -> Keyboard:
 
 
 def appealable(game: Game, result: RoundResult) -> bool:
-    """A verdict that offers the button: wrong on a given answer, appeals switched on, and not
-    a blitz (its point needs all three answers right: one appealed answer cannot give it)."""
+    """A verdict that offers the button: wrong on a given answer, appeals switched on, in a
+    classic game. Not in the TV format: there the points decide when the game ends (first to
+    six), so a point moved afterwards would leave a game that should have ended, or should not
+    have; and a blitz's point needs all three answers right, which one appeal cannot give."""
     return (
         not result.correct
         and bool(result.answer_text)
         and game.settings.appeal_seconds > 0
+        and game.settings.mode != "tv"
         and not _blitz_round(game, result.number)
     )
 

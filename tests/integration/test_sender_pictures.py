@@ -150,3 +150,24 @@ async def test_a_picture_an_admin_replaced_is_uploaded_again(
     assert rig.sender.pictures.uploads == 2
     (newest,) = [p for p in await rig.control.photos() if p["attachment"] == photo_of(second)]
     assert max(size["width"] for size in newest["sizes"]) == 7  # the new picture
+
+
+async def test_an_edit_keeps_the_picture_its_message_went_out_with(
+    rig: Rig, db: AsyncEngine, pool: Pool
+) -> None:
+    """Even when the stored attachment changed meanwhile (an admin replaced the picture, or
+    another chat's send had it refused): the message's own picture stays."""
+    question_id = await picture_question(pool)
+    peer_id = await new_chat(rig)
+    await send(rig, db, peer_id, [SendMessage("Вопрос", ref="q", image_of=question_id)])
+    (sent,) = await rig.control.messages(peer_id)
+    await pool.execute(
+        "UPDATE question_images SET data = $2, vk_attachment = NULL WHERE question_id = $1",
+        question_id,
+        png(9, 9),
+    )
+    await send(rig, db, peer_id, [EditMessage("q", "Закрыт", (), image_of=question_id)])
+    (edited,) = await rig.control.messages(peer_id)
+    assert edited["text"] == "Закрыт"  # no «could not be shown» line
+    assert photo_of(edited) == photo_of(sent)
+    assert rig.sender.pictures.uploads == 1  # an edit never uploads

@@ -132,3 +132,12 @@ def test_a_blitz_round_cannot_be_appealed() -> None:
     blitz = dataclasses.replace(game, sectors=(BLITZ_SECTOR,))
     assert appeals.refusal(blitz, 1, CAPTAIN, NOW) == appeals.NOT_APPEALABLE
     assert appeals.verdict_without_button(blitz, 1) is None
+
+
+def test_a_tv_game_offers_no_appeals() -> None:
+    """First to six decides the end: a point moved afterwards would leave a game that should
+    have ended (or not); so the TV format's verdicts stand."""
+    classic = played("Лион")
+    game = dataclasses.replace(classic, settings=dataclasses.replace(SETTINGS, mode="tv"))
+    assert appeals.refusal(game, 1, CAPTAIN, NOW) == appeals.NOT_APPEALABLE
+    assert appeals.window_end(game, game.results[0]) is None
