@@ -15,7 +15,7 @@ from aiohttp_apispec import setup_aiohttp_apispec
 
 from admin_api.auth import auth_middleware, bootstrap_admin
 from admin_api.broker import ChatPublisher
-from admin_api.docs import finish_spec
+from admin_api.docs import finish_spec, swagger_guard
 from admin_api.errors import error_middleware
 from admin_api.keys import ENGINE, PUBLISHER, SESSIONMAKER, SETTINGS
 from admin_api.routes import setup_routes
@@ -47,7 +47,7 @@ async def _broker(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware, auth_middleware, validation_middleware],
+        middlewares=[error_middleware, swagger_guard, auth_middleware, validation_middleware],
         client_max_size=MAX_BODY_BYTES,
     )
     app[SETTINGS] = settings

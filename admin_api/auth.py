@@ -49,6 +49,8 @@ COOKIE = "znatoki_session"
 SESSION_TTL = timedelta(days=7)
 REFRESH_EVERY = timedelta(days=1)
 MAX_TOKEN_LENGTH = 128
+LOGIN_ROUTE = "auth.login"
+MAX_LOGIN_BODY = 8 * 1024  # an email and a password (each capped far below this by the schema)
 
 THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_EMAIL = 5
@@ -239,6 +241,9 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     match = request.match_info
     if match.http_exception is not None or match.route.resource is None:
         return await handler(request)  # unknown path or method: the 404/405 says enough
+    if match.route.resource.name == LOGIN_ROUTE and (request.content_length or 0) > MAX_LOGIN_BODY:
+        # Anyone may call it: no reading megabytes of JSON for an email and a password.
+        raise ApiError(413, "payload_too_large", f"A login is at most {MAX_LOGIN_BODY} bytes")
     if is_public(match.route.resource.name):
         return await handler(request)
     token = request.cookies.get(COOKIE, "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from admin_api import auth, schemas
 
@@ -113,3 +114,37 @@ def finish_spec(app: web.Application) -> None:
         '{"error": {"code", "message", "fields"?}}. Any route answers 503 with Retry-After '
         "while the database is unreachable."
     )
+
+
+# Swagger UI ------------------------------------------------------------------------------------
+
+# The Swagger UI bundled with aiohttp-apispec (4.1.0) obeys ``?url=`` and ``?configUrl=``
+# (CVE-2021-46708): a link could make the admin's own origin render a foreign spec, and a
+# markdown sanitiser bypass would then run script beside /admin/. So the page is only served
+# without a query string, and its CSP lets it fetch nothing but this origin.
+SWAGGER_PAGE = "swagger.docs"
+SWAGGER_ROUTES = frozenset({SWAGGER_PAGE, "swagger.static", "swagger.spec"})
+SWAGGER_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' "
+        "'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+@web.middleware
+async def swagger_guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Swagger UI without query parameters and with a strict CSP (see above)."""
+    route = request.match_info.route
+    name = route.resource.name if route.resource is not None else None
+    if name not in SWAGGER_ROUTES:
+        passed: web.StreamResponse = await handler(request)
+        return passed
+    if name == SWAGGER_PAGE and request.query_string:
+        raise web.HTTPFound(request.path)
+    response: web.StreamResponse = await handler(request)
+    response.headers.update(SWAGGER_HEADERS)
+    return response

@@ -263,3 +263,12 @@ async def test_forwarded_for_is_ignored_without_a_trusted_proxy(
     async with db.connect() as conn:
         address = await conn.scalar(text("SELECT address FROM login_failures"))
     assert address == "127.0.0.1"
+
+
+async def test_a_login_body_over_the_cap_is_refused_before_it_is_read(anon: Client) -> None:
+    body = b'{"email": "a@b.c", "password": "' + b"x" * 9000 + b'"}'
+    response = await anon.post(
+        "/api/auth/login", data=body, headers={"Content-Type": "application/json"}
+    )
+    error = await error_of(response, 413)
+    assert error["code"] == "payload_too_large"

@@ -128,3 +128,17 @@ async def test_a_database_error_that_is_a_bug_stays_a_500(
 
     monkeypatch.setattr(admin_questions, "get", broken)
     await error_of(await client.get("/api/questions/1"), 500)
+
+
+async def test_swagger_ui_takes_no_foreign_spec_and_fetches_only_from_here(anon: Client) -> None:
+    """Its bundled Swagger UI obeys ?url= and ?configUrl= (CVE-2021-46708): the page is served
+    only without a query, under a CSP that lets it fetch nothing from elsewhere."""
+    for query in ("?url=https://evil.example/spec.json", "?configUrl=//evil.example/c.json"):
+        response = await anon.get(f"/api/docs{query}", allow_redirects=False)
+        assert response.status == 302
+        assert response.headers["Location"] == "/api/docs"
+    page = await anon.get("/api/docs")
+    csp = page.headers["Content-Security-Policy"]
+    assert "connect-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
