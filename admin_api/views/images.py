@@ -122,6 +122,9 @@ async def get_question_image(request: web.Request) -> web.Response:
 @returns(schemas.Question, 200)
 async def put_question_image(request: web.Request) -> web.Response:
     question_id = request[PATH]["id"]
+    async with db(request).begin() as session:  # an unknown question before a 20 MB read
+        if await admin_questions.get(session, question_id) is None:
+            raise not_found("Question")
     upload = await read_picture_upload(request, MAX_UPLOAD_BYTES)
     content_type = picture_type(upload.data)
     if content_type is None:

@@ -38,7 +38,7 @@ import random
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -385,14 +385,7 @@ class OutboxSender:
             self._reuploaded.add(row.id)
             del self._attachments[row.id]
             await self.pictures.refused(int(row.params["image_of"]), attachment)
-        due = datetime.now(UTC)
-        await outbox.record_retry(conn, row.id, str(exc), due)
-        chat = self._chats.get(row.peer_id)
-        if chat is not None and row.id in chat.rows:
-            again = OutboxRow(
-                row.id, row.peer_id, row.method, row.params, row.ref, row.attempts + 1, due
-            )
-            chat.rows[row.id] = (again, chat.rows[row.id][1])
+        await self._retry_at(conn, row, exc, datetime.now(UTC))
         return True
 
     async def _unlock_idle_chats(self) -> None:
@@ -544,14 +537,16 @@ class OutboxSender:
             return False
         due = datetime.now(UTC) + retry_delay(row.attempts)
         log.warning("%s failed (%s); retry at %s", row.method, exc, due.isoformat(), extra=extra)
+        await self._retry_at(conn, row, exc, due)
+        return False
+
+    async def _retry_at(self, conn: Any, row: OutboxRow, exc: VKError, due: datetime) -> None:
+        """Record the failed attempt and keep the row queued here, due again at ``due``."""
         await outbox.record_retry(conn, row.id, str(exc), due)
         chat = self._chats.get(row.peer_id)
         if chat is not None and row.id in chat.rows:
-            retried = OutboxRow(
-                row.id, row.peer_id, row.method, row.params, row.ref, row.attempts + 1, due
-            )
+            retried = replace(row, attempts=row.attempts + 1, next_attempt_at=due)
             chat.rows[row.id] = (retried, chat.rows[row.id][1])
-        return False
 
 
 def _remember(known: OrderedDict[tuple[int, str], Any], key: tuple[int, str], value: Any) -> None:

@@ -96,7 +96,7 @@ async def pack_deck(conn: Connection, peer_id: int, pack_id: int, size: int) -> 
     """The next ``size`` questions of the pinned pack in its order, continuing where this
     chat's last game with it stopped (from the start once the pack is through); None when the
     pack is gone, disabled or empty (the chat then plays random questions)."""
-    title = await conn.fetchval("SELECT title FROM packs WHERE id = $1 AND enabled", pack_id)
+    title = await pack_title(conn, pack_id)
     if title is None:
         return None
     rows = await conn.fetch(_PACK, peer_id, pack_id, size, False)
@@ -104,7 +104,7 @@ async def pack_deck(conn: Connection, peer_id: int, pack_id: int, size: int) -> 
         rows = await conn.fetch(_PACK, peer_id, pack_id, size, True)
     if not rows:
         return None
-    return Deck(tuple(_question(r) for r in rows), str(title))
+    return Deck(tuple(_question(r) for r in rows), title)
 
 
 async def pick_deck(conn: Connection, peer_id: int, size: int, pack_id: int | None = None) -> Deck:

@@ -3,8 +3,6 @@ nothing written."""
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from admin_api.views import packs as pack_views
 from app.packs.store import DuplicatePack, import_pack
 from tests.admin_api.conftest import Client, error_of
-from tests.integration.test_packs_import import PACK_4S, png, zip_pack
+from tests.emulator.images import png
+from tests.integration.test_packs_import import PACK_4S
+from tests.pack_files import make_zip
 
 URL = "/api/packs/import"
 
@@ -102,14 +102,6 @@ async def counts(db: AsyncEngine) -> tuple[int, int, int]:
     return int(packs), int(questions), int(images)
 
 
-def make_zip(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 # Each format -------------------------------------------------------------------------------------
 
 
@@ -161,8 +153,8 @@ async def test_the_format_field_forces_and_the_content_decides_without_an_extens
 
 
 async def test_a_zip_with_a_picture_and_the_picture_back(client: Client, db: AsyncEngine) -> None:
-    picture = png()
-    created = await upload(client, zip_pack(PACK_4S, {"square.png": picture}), "cup.zip")
+    picture = png(1, 1)
+    created = await upload(client, make_zip({"pack.4s": PACK_4S, "square.png": picture}), "cup.zip")
     assert (created["questions"], created["pictures"]) == (2, 1)
     items = (await (await client.get(f"/api/packs/{created['id']}")).json())["items"]
     plain, pictured = items
@@ -186,7 +178,9 @@ async def test_a_zip_with_a_picture_and_the_picture_back(client: Client, db: Asy
 
 
 async def test_the_picture_and_the_upload_need_a_session(client: Client, db: AsyncEngine) -> None:
-    created = await upload(client, zip_pack(PACK_4S, {"square.png": png()}), "cup.zip")
+    created = await upload(
+        client, make_zip({"pack.4s": PACK_4S, "square.png": png(1, 1)}), "cup.zip"
+    )
     items = (await (await client.get(f"/api/packs/{created['id']}")).json())["items"]
     client.session.cookie_jar.clear()  # logged out
     await error_of(await client.get(f"/api/questions/{items[1]['id']}/image"), 401)

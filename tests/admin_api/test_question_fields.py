@@ -14,7 +14,9 @@ from app.packs import load
 from app.packs.limits import MAX_MESSAGE_CHARS
 from app.packs.store import digest_of, import_pack
 from tests.admin_api.conftest import Client, error_of
-from tests.integration.test_packs_import import PACK_4S, png, zip_pack
+from tests.emulator.images import png
+from tests.integration.test_packs_import import PACK_4S
+from tests.pack_files import make_zip
 
 BASE = {"text": "Столица Франции?", "answer": "Париж"}
 
@@ -119,7 +121,7 @@ async def test_bad_new_fields_are_422(client: Client, extra: dict[str, Any], fie
 async def test_export_carries_the_pack_fields_and_import_takes_them_back_as_loose(
     client: Client, db: AsyncEngine
 ) -> None:
-    data = zip_pack(PACK_4S, {"square.png": png()})
+    data = make_zip({"pack.4s": PACK_4S, "square.png": png(1, 1)})
     async with create_sessionmaker(db).begin() as session:
         pack = await import_pack(session, load(data, "cup.zip"), digest_of(data))
     exported = await (await client.get("/api/questions/export")).json()

@@ -14,7 +14,6 @@ import contextlib
 import io
 import os
 import re
-import zipfile
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -25,17 +24,17 @@ from app.game import appeals
 from tests.admin_api.conftest import EMAIL, PASSWORD, AppFactory, Client, login
 from tests.admin_api.seed import add_chat
 from tests.admin_api.test_appeals_e2e import play_the_round
+from tests.browser import SKIP_REASON, browser_page
 from tests.e2e.conftest import StackFactory
 from tests.e2e.game_helpers import begin_game, current_game, make_chat
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, SKIP_REASON
 from tests.emulator.images import png
+from tests.pack_files import make_zip
 
 with contextlib.suppress(ImportError):  # SKIP_REASON says so when it is missing
-    from playwright.async_api import Page, async_playwright, expect
+    from playwright.async_api import Page, expect
 
 pytestmark = pytest.mark.skipif(SKIP_REASON is not None, reason=SKIP_REASON or "")
 
-TIMEOUT_MS = 20_000  # a step through the poller, RabbitMQ and the bot
 STACK_ENV = ("DATABASE_URL", "AMQP_URL", "AMQP_PREFIX", "UPDATE_SHARDS", "VK_GROUP_ID")
 
 PACK = """### Кубок с картинкой
@@ -56,32 +55,10 @@ PACK = """### Кубок с картинкой
 """
 
 
-def zipped(pack: str, pictures: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("pack.4s", pack.encode())
-        for name, data in pictures.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 @pytest.fixture
 async def page() -> AsyncIterator[Page]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        context = await browser.new_context(
-            viewport={"width": 1280, "height": 860}, locale="ru-RU", timezone_id="Europe/Moscow"
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        expect.set_options(timeout=TIMEOUT_MS)
-        page = await context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
+    async with browser_page(1280, 860) as page:
         yield page
-        await browser.close()
-        assert errors == [], f"JavaScript errors in the page: {errors}"
 
 
 def url(client: Client, path: str = "/admin/") -> str:
@@ -165,7 +142,7 @@ async def test_import_a_zip_with_a_picture_and_open_the_pack(
     await expect(problem).to_contain_text("Файл слишком большой.")
 
     # The zip with its picture: listed with its counts.
-    data = zipped(PACK, {"square.png": png(40, 30)})
+    data = make_zip({"pack.4s": PACK, "square.png": png(40, 30)})
     await upload.set_input_files({"name": "cup.zip", "mimeType": "application/zip", "buffer": data})
     await page.get_by_role("button", name="Импортировать").click()
     row = page.get_by_role("row").filter(has_text="Кубок с картинкой")
@@ -203,7 +180,7 @@ async def test_chat_settings_errors_by_field_then_saved(
     await login(anon)
     upload = await anon.post(
         "/api/packs/import",
-        data={"file": io.BytesIO(zipped(PACK, {"square.png": png()}))},
+        data={"file": io.BytesIO(make_zip({"pack.4s": PACK, "square.png": png()}))},
     )
     assert upload.status == 201, await upload.text()
     pack: dict[str, Any] = await upload.json()

@@ -12,79 +12,31 @@ Set ``WEBCHAT_SCREENSHOT=path.png`` to save a screenshot of the page during the 
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.game import texts
+from tests.browser import SKIP_REASON, browser_page
 from tests.e2e.conftest import TOKEN, StackFactory
 from tests.e2e.game_helpers import current_game
 from tests.emulator.images import png
 from tests.helpers import emulator_vk
 
-try:
-    from playwright.async_api import Locator, Page, async_playwright, expect
-except ImportError:  # pragma: no cover - depends on the machine
-    PLAYWRIGHT = False
-else:
-    PLAYWRIGHT = True
+with contextlib.suppress(ImportError):  # SKIP_REASON says so when it is missing
+    from playwright.async_api import Locator, Page, expect
 
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-# Without the background-networking flags Chromium's own connections are refused here and
-# slow the start down; the rest are the usual flags for a headless browser in a container.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 20_000  # one step of the game through poller, RabbitMQ and the bot
-
-
-def _skip_reason() -> str | None:
-    if not PLAYWRIGHT:
-        return (
-            "Playwright for Python is not installed: run `.venv/bin/pip install -e '.[test]'` "
-            "(it only needs the pip package, never `playwright install`)"
-        )
-    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
-        return (
-            f"Chromium is missing at {CHROMIUM}: run `bash scripts/ensure-chromium.sh` "
-            "(installs Debian's `chromium` package with apt-get as root) or point "
-            "CHROMIUM_PATH at a Chromium binary"
-        )
-    return None
-
-
-SKIP_REASON = _skip_reason()
 pytestmark = pytest.mark.skipif(SKIP_REASON is not None, reason=SKIP_REASON or "")
 
 
 @pytest.fixture
 async def page() -> AsyncIterator[Page]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        context = await browser.new_context(
-            viewport={"width": 1100, "height": 760}, locale="ru-RU", timezone_id="Europe/Moscow"
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        expect.set_options(timeout=TIMEOUT_MS)
-        page = await context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
+    async with browser_page(1100, 760) as page:
         yield page
-        await browser.close()
-        assert errors == [], f"JavaScript errors in the page: {errors}"
 
 
 class WebChat:

@@ -5,10 +5,8 @@ continued by the next game where the last one stopped."""
 from __future__ import annotations
 
 import asyncio
-import io
 import os
 import sys
-import zipfile
 from pathlib import Path
 
 import aiohttp
@@ -18,6 +16,7 @@ from app.bot import texts as bot_texts
 from tests.e2e.conftest import Stack
 from tests.e2e.game_helpers import begin_game, current_game, make_chat
 from tests.emulator.images import png
+from tests.pack_files import make_zip
 
 PACK = """### Кубок Знатоков
 #EDITOR Редактор Редакторов
@@ -43,14 +42,6 @@ PACK = """### Кубок Знатоков
 """
 
 
-def pack_zip(picture: bytes) -> bytes:
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w") as zipped:
-        zipped.writestr("cup.4s", PACK)
-        zipped.writestr("cat.png", picture)
-    return archive.getvalue()
-
-
 async def import_with_cli(path: Path, database_url: str) -> str:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -72,7 +63,7 @@ async def test_a_zip_pack_with_a_picture_is_chosen_and_played_in_order(
 ) -> None:
     picture = png(3, 2)
     path = tmp_path / "cup.zip"
-    path.write_bytes(pack_zip(picture))
+    path.write_bytes(make_zip({"cup.4s": PACK, "cat.png": picture}))
     printed = await import_with_cli(path, database_url)
     assert "«Кубок Знатоков»: 1 tours, 3 questions, 1 pictures" in printed
 

@@ -3,8 +3,6 @@ queryable mirror, the lock-and-load of a chat with its game, one active game per
 
 from __future__ import annotations
 
-import io
-import zipfile
 from datetime import UTC, datetime
 
 import asyncpg
@@ -23,6 +21,7 @@ from app.packs.store import digest_of, import_pack
 from app.repositories import batch, decks
 from app.repositories.batch import ChatWrites
 from tests.game_store import save_game
+from tests.pack_files import make_zip
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 PEER = 2000000077
@@ -192,11 +191,7 @@ PACK_4S = """### Кубок
 
 
 async def test_decks_draw_from_enabled_packs_pictures_included(db: AsyncEngine, pool: Pool) -> None:
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w") as zipped:
-        zipped.writestr("cup.4s", PACK_4S)
-        zipped.writestr("pic.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
-    data = archive.getvalue()
+    data = make_zip({"cup.4s": PACK_4S, "pic.png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 32})
     async with create_sessionmaker(db).begin() as session:
         pack = await import_pack(session, load(data, "cup.zip"), digest_of(data))
     assert (pack.questions, pack.pictures) == (2, 1)

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import io
-import struct
 import sys
-import zipfile
-import zlib
 from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.emulator.images import png
 from tests.helpers import REPO_ROOT
+from tests.pack_files import make_zip
 
 PACK_4S = """### Тестовый турнир
 #EDITOR Иван Редакторов
@@ -34,29 +32,6 @@ PACK_4S = """### Тестовый турнир
 ? (img square.png) Что изображено на картинке?
 ! Квадрат
 """
-
-
-def png() -> bytes:
-    """A valid 1×1 PNG."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\x00\x00")
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
-
-
-def zip_pack(pack: str, pictures: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("pack.4s", pack.encode())
-        for name, data in pictures.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 async def run_cli(database_url: str, *paths: Path) -> tuple[int, str, str]:
@@ -89,7 +64,7 @@ async def test_a_zip_pack_with_a_picture_is_imported_once(
     db: AsyncEngine, database_url: str, tmp_path: Path
 ) -> None:
     path = tmp_path / "tournament.zip"
-    path.write_bytes(zip_pack(PACK_4S, {"square.png": png()}))
+    path.write_bytes(make_zip({"pack.4s": PACK_4S, "square.png": png(1, 1)}))
     code, out, err = await run_cli(database_url, path)
     assert code == 0, err
     assert "«Тестовый турнир»: 1 tours, 2 questions, 1 pictures" in out
@@ -116,7 +91,7 @@ async def test_a_bad_file_is_named_with_its_problem_and_nothing_is_imported(
     db: AsyncEngine, database_url: str, tmp_path: Path
 ) -> None:
     missing_picture = tmp_path / "broken.zip"
-    missing_picture.write_bytes(zip_pack(PACK_4S, {}))
+    missing_picture.write_bytes(make_zip({"pack.4s": PACK_4S}))
     unknown = tmp_path / "notes.docx"
     unknown.write_bytes(b"\x00\x01 not a pack")
     code, out, err = await run_cli(database_url, missing_picture, unknown)

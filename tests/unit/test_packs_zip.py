@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import zipfile
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from app.packs import Handout, PackError, load
 from app.packs.limits import MAX_PICTURE_BYTES, MAX_ZIP_MEMBERS, MAX_ZIP_TOTAL_BYTES
 from app.packs.loader import picture_type, sniff
+from tests.pack_files import make_zip
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
@@ -18,14 +18,6 @@ WEBP = b"RIFF\x20\x00\x00\x00WEBPVP8 " + b"\x00" * 32
 
 TXT = "Чемпионат:\nT\n\nВопрос 1:\n(pic: a.png) Что это?\n\nОтвет:\nО\n"
 FOURS = "### T\n? (img b.jpg) Что это?\n! О\n? Без картинки\n! О\n"
-
-
-def make_zip(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=method) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return buffer.getvalue()
 
 
 def zip_error(data: bytes, fmt: str | None = None) -> PackError:
